@@ -1,0 +1,265 @@
+import NIOCore
+import NIOHTTP1
+import Rules
+
+/// One request forwarded to the origin: leases a connection, streams the request body up and the
+/// response body down with back-pressure both ways, times the origin out, and hands the connection
+/// back when both directions are complete.
+final class Exchange: OriginResponseSink {
+    let plan: ForwardPlan
+    private let pipeline: EdgePipeline
+    private unowned let handler: EdgeHandler
+    private let pool: OriginPool
+
+    private enum Phase {
+        /// Waiting for a connection from the pool; body parts wait in `pending`.
+        case leasing
+        /// The request is going to the origin, the response not yet complete.
+        case exchanging(OriginLease)
+        /// Answered (or failed); nothing more goes anywhere.
+        case done
+    }
+
+    private var phase: Phase = .leasing
+    private var pending: [HTTPClientRequestPart] = []
+    private(set) var requestComplete = false
+    private var requestBodyBytes = 0
+    private var sentBody = false
+    private var retried = false
+    private var responseStarted = false
+    private var responseStatus: UInt = 0
+    private var responseBytes = 0
+    private var closeClientAfter = false
+    private var originKeepAlive = true
+    private var responseTimer: Scheduled<Void>?
+    private var originStartedAt: NIODeadline?
+    private var originHeadAt: NIODeadline?
+
+    init(plan: ForwardPlan, pipeline: EdgePipeline, handler: EdgeHandler, pool: OriginPool) {
+        self.plan = plan
+        self.pipeline = pipeline
+        self.handler = handler
+        self.pool = pool
+        self.requestComplete = false
+    }
+
+    /// Client reads wait while there is no connection yet or the origin connection is full.
+    var holdsClientReads: Bool {
+        switch self.phase {
+        case .leasing: return !self.requestComplete && !self.pending.isEmpty
+        case .exchanging(let lease): return !self.requestComplete && !lease.connection.isWritable
+        case .done: return false
+        }
+    }
+
+    var originReadsPaused: Bool { !self.handler.clientIsWritable }
+
+    func begin() {
+        self.pool.lease { result in self.leased(result) }
+    }
+
+    private func leased(_ result: Result<OriginLease, OriginError>) {
+        guard case .leasing = self.phase else {
+            // The client left while we waited.
+            if case .success(let lease) = result { self.pool.release(lease.connection, reusable: true) }
+            return
+        }
+        switch result {
+        case .failure(let error):
+            self.fail(error)
+        case .success(let lease):
+            self.phase = .exchanging(lease)
+            lease.connection.handler.attach(self)
+            lease.connection.handler.onWritable = { [weak self] in self?.originWritable() }
+            self.originStartedAt = .now()
+            lease.connection.write(.head(self.plan.originHead))
+            for part in self.pending {
+                if case .body = part { self.sentBody = true }
+                lease.connection.write(part)
+            }
+            self.pending.removeAll()
+            lease.connection.flush()
+            if self.requestComplete { self.startResponseTimer() }
+            self.handler.releaseHeldRead()
+        }
+    }
+
+    // MARK: request parts from the client
+
+    func requestBody(_ body: ByteBuffer) {
+        self.requestBodyBytes += body.readableBytes
+        if self.requestBodyBytes > self.plan.maxBodyBytes {
+            self.bodyTooLarge()
+            return
+        }
+        switch self.phase {
+        case .leasing:
+            self.pending.append(.body(.byteBuffer(body)))
+        case .exchanging(let lease):
+            self.sentBody = true
+            lease.connection.write(.body(.byteBuffer(body)))
+        case .done:
+            break
+        }
+    }
+
+    func requestEnd(_ trailers: HTTPHeaders?) {
+        self.requestComplete = true
+        switch self.phase {
+        case .leasing:
+            self.pending.append(.end(nil))
+        case .exchanging(let lease):
+            lease.connection.writeAndFlush(.end(nil))
+            self.startResponseTimer()
+        case .done:
+            break
+        }
+    }
+
+    func flushOrigin() {
+        if case .exchanging(let lease) = self.phase { lease.connection.flush() }
+    }
+
+    private func bodyTooLarge() {
+        let message = "the request body is larger than \(ByteCount(bytes: self.plan.maxBodyBytes)) (rule \(self.plan.decision.ruleName))"
+        self.cancelOrigin()
+        if self.responseStarted {
+            self.finish(status: self.responseStatus)
+            self.handler.abortResponse()
+        } else {
+            self.answerLocally(LocalResponse(.payloadTooLarge, message, closeConnection: true))
+        }
+    }
+
+    // MARK: the origin's answer
+
+    func originResponseHead(_ head: HTTPResponseHead) {
+        self.responseTimer?.cancel()
+        self.responseStarted = true
+        self.originHeadAt = .now()
+        self.responseStatus = head.status.code
+        self.originKeepAlive = head.isKeepAlive
+        // A response that ends before the request body does leaves the client stream mid-body: close after.
+        let lengthUnknownForOldClient =
+            self.plan.clientVersion == .http1_0 && !head.headers.contains(name: "content-length")
+        self.closeClientAfter = !self.plan.clientKeepAlive || lengthUnknownForOldClient
+        self.handler.writeResponseHead(self.pipeline.shape(head, for: self.plan, closeAfter: self.closeClientAfter))
+        self.startResponseTimer()
+    }
+
+    func originResponseBody(_ body: ByteBuffer) {
+        self.responseTimer?.cancel()
+        self.responseBytes += body.readableBytes
+        self.handler.writeResponseBody(body)
+        self.startResponseTimer()
+    }
+
+    func originReadComplete() {
+        self.handler.flushClient()
+    }
+
+    func originResponseEnd() {
+        self.responseTimer?.cancel()
+        guard case .exchanging(let lease) = self.phase else { return }
+        if !self.requestComplete {
+            // The origin answered before the upload finished: this connection pair cannot be resynchronised.
+            self.closeClientAfter = true
+            self.pool.release(lease.connection, reusable: false)
+        } else {
+            self.pool.release(lease.connection, reusable: self.originKeepAlive)
+        }
+        self.finish(status: self.responseStatus)
+        self.handler.endResponse(close: self.closeClientAfter)
+    }
+
+    func originFailed(_ error: OriginError, responseStarted: Bool) {
+        self.responseTimer?.cancel()
+        guard case .exchanging(let lease) = self.phase else { return }
+        self.pool.release(lease.connection, reusable: false)
+        if !self.responseStarted, lease.wasReused, !self.retried, !self.sentBody, error == .closedEarly {
+            // The origin closed an idle keep-alive connection as we reused it: try once more on a new one.
+            self.retried = true
+            self.phase = .leasing
+            self.pending.insert(contentsOf: self.requestComplete ? [.end(nil)] : [], at: 0)
+            self.pool.leaseNew { result in self.leased(result) }
+            return
+        }
+        if self.responseStarted {
+            self.finish(status: self.responseStatus)
+            self.handler.abortResponse()
+        } else {
+            self.fail(error)
+        }
+    }
+
+    // MARK: back-pressure
+
+    func clientWritable() {
+        if case .exchanging(let lease) = self.phase { lease.connection.handler.resumeReads() }
+    }
+
+    private func originWritable() {
+        self.handler.releaseHeldRead()
+    }
+
+    func clientWentAway() {
+        self.responseTimer?.cancel()
+        if case .exchanging(let lease) = self.phase {
+            // Cancel the origin request: its connection is mid-exchange and cannot be reused.
+            self.pool.release(lease.connection, reusable: false)
+        }
+        self.phase = .done
+    }
+
+    // MARK: endings
+
+    private func startResponseTimer() {
+        self.responseTimer?.cancel()
+        guard case .exchanging = self.phase, self.requestComplete else { return }
+        self.responseTimer = self.pool.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.pipeline.config.origin.responseTimeout)) {
+            self.responseTimedOut()
+        }
+    }
+
+    private func responseTimedOut() {
+        guard case .exchanging(let lease) = self.phase else { return }
+        self.pool.release(lease.connection, reusable: false)
+        if self.responseStarted {
+            self.finish(status: self.responseStatus)
+            self.handler.abortResponse()
+        } else {
+            self.fail(.responseTimedOut)
+        }
+    }
+
+    private func cancelOrigin() {
+        self.responseTimer?.cancel()
+        if case .exchanging(let lease) = self.phase {
+            self.pool.release(lease.connection, reusable: false)
+        }
+        self.phase = .done
+    }
+
+    private func fail(_ error: OriginError) {
+        var response = LocalResponse.forOriginError(error)
+        // Reads were held while the request body waited: the rest of it can't be consumed cleanly.
+        if !self.requestComplete { response.closeConnection = true }
+        self.answerLocally(response)
+    }
+
+    private func answerLocally(_ response: LocalResponse) {
+        self.phase = .done
+        self.pending.removeAll()
+        self.responseStatus = response.status.code
+        self.handler.writeLocal(response, version: self.plan.clientVersion, keepAlive: self.plan.clientKeepAlive, pipeline: self.pipeline)
+        self.finish(status: response.status.code)
+    }
+
+    private func finish(status: UInt) {
+        self.phase = .done
+        let now = NIODeadline.now()
+        let originDuration = self.originStartedAt.map { (self.originHeadAt ?? now) - $0 }
+        let record = self.pipeline.record(self.plan, status: status, bytesOut: self.responseBytes, originDuration: originDuration, now: now)
+        self.handler.exchangeFinished(self, record: record)
+    }
+}

@@ -1,0 +1,112 @@
+import NIOHTTP1
+import Rules
+
+/// Step 0, admit: what the gateway refuses before it looks at rules.
+enum RequestBounds {
+    static func refusal(for head: HTTPRequestHead, limits: ServerLimits) -> LocalResponse? {
+        if head.uri.utf8.count > limits.maxURIBytes.bytes {
+            return LocalResponse(.uriTooLong, "the request target is longer than \(limits.maxURIBytes)", closeConnection: true)
+        }
+        var headerBytes = head.uri.utf8.count + head.method.rawValue.utf8.count + 12
+        for header in head.headers {
+            headerBytes += header.name.utf8.count + header.value.utf8.count + 4
+        }
+        if headerBytes > limits.maxHeaderBytes.bytes {
+            return LocalResponse(
+                .requestHeaderFieldsTooLarge, "the request head is larger than \(limits.maxHeaderBytes)",
+                closeConnection: true
+            )
+        }
+        if head.version.major != 1 {
+            return LocalResponse(.httpVersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are served here", closeConnection: true)
+        }
+        if head.method == .CONNECT {
+            return LocalResponse(.methodNotAllowed, "CONNECT is not proxied", closeConnection: true, headers: ["allow": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"])
+        }
+        return nil
+    }
+}
+
+/// Where the request is going: the normalised target and the host, from origin-form or absolute-form.
+struct RequestAddress {
+    let target: RequestTarget
+    /// Lower-case, without port.
+    let host: String
+
+    static func resolve(_ head: HTTPRequestHead) -> Result<RequestAddress, LocalResponse> {
+        let hostValues = head.headers[canonicalForm: "host"]
+        if hostValues.count > 1 {
+            return .failure(.badRequest("more than one Host header"))
+        }
+        var hostHeader = hostValues.first.map(String.init)
+        if hostHeader == nil && head.version == .http1_1 {
+            return .failure(.badRequest("HTTP/1.1 requests need a Host header"))
+        }
+        var uri = head.uri
+        if !uri.hasPrefix("/") {
+            // absolute-form: accepted only for the host the request already names.
+            guard let absolute = AbsoluteURI(uri) else {
+                return .failure(.badRequest("the request target must be a path such as /index.html"))
+            }
+            if let hostHeader, hostHeader.lowercased() != absolute.authority.lowercased() {
+                return .failure(.badRequest("the request target names a different host than the Host header"))
+            }
+            hostHeader = absolute.authority
+            uri = absolute.pathAndQuery
+        }
+        guard let target = RequestTarget.parse(uri) else {
+            return .failure(.badRequest("the request target is not a valid path"))
+        }
+        let host = Self.hostWithoutPort(hostHeader ?? "")
+        return .success(RequestAddress(target: target, host: host))
+    }
+
+    private static func hostWithoutPort(_ value: String) -> String {
+        let lower = value.lowercased()
+        if lower.hasPrefix("[") {
+            if let close = lower.firstIndex(of: "]") { return String(lower[...close]) }
+            return lower
+        }
+        if let colon = lower.lastIndex(of: ":") { return String(lower[..<colon]) }
+        return lower
+    }
+}
+
+/// `http://host[:port]/path?query`
+struct AbsoluteURI {
+    let authority: String
+    let pathAndQuery: String
+
+    init?(_ text: String) {
+        let lower = text.lowercased()
+        let rest: Substring
+        if lower.hasPrefix("http://") {
+            rest = text.dropFirst(7)
+        } else if lower.hasPrefix("https://") {
+            rest = text.dropFirst(8)
+        } else {
+            return nil
+        }
+        let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? rest.endIndex
+        let authority = rest[..<slash]
+        guard !authority.isEmpty, !authority.contains("@") else { return nil }
+        self.authority = String(authority)
+        let remainder = rest[slash...]
+        self.pathAndQuery = remainder.hasPrefix("?") ? "/" + remainder : (remainder.isEmpty ? "/" : String(remainder))
+    }
+}
+
+/// How the request body is framed, from the head.
+struct RequestFraming {
+    let contentLength: Int?
+    let isChunked: Bool
+    let expectsContinue: Bool
+
+    init(_ head: HTTPRequestHead) {
+        self.contentLength = head.headers.first(name: "content-length").flatMap { Int($0) }
+        self.isChunked = head.headers[canonicalForm: "transfer-encoding"].last?.lowercased() == "chunked"
+        self.expectsContinue = head.headers.first(name: "expect")?.lowercased() == "100-continue"
+    }
+
+    var hasBody: Bool { self.isChunked || (self.contentLength ?? 0) > 0 }
+}

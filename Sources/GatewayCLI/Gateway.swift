@@ -1,0 +1,20 @@
+import ArgumentParser
+
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "A caching reverse proxy for the edge tier, configured by rules.yaml.",
+        discussion: """
+            serve     run the gateway in front of the origin
+            check     validate a rules file and summarise it
+            explain   say what the gateway would do with one request
+            """,
+        version: GatewayVersion.current,
+        subcommands: [Serve.self, Check.self, Explain.self]
+    )
+}
+
+enum GatewayVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,93 @@
+import NIOCore
+import NIOPosix
+
+/// A TCP connection that sends exactly the bytes given: for requests an HTTP client would refuse to
+/// send (malformed, oversized, slow).
+public final class RawConnection {
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let channel: Channel
+    private var received = ByteBuffer()
+
+    /// Opens a connection, runs `body` with it, and closes it.
+    public static func with<T: Sendable>(
+        host: String = "127.0.0.1", port: Int, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ body: (RawConnection) async throws -> T
+    ) async throws -> T {
+        let channel = try await ClientBootstrap(group: group)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let raw = channel.channel
+        return try await channel.executeThenClose { inbound, outbound in
+            try await body(RawConnection(inbound.makeAsyncIterator(), outbound, raw))
+        }
+    }
+
+    private init(
+        _ inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        _ outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        _ channel: Channel
+    ) {
+        self.inbound = inbound
+        self.outbound = outbound
+        self.channel = channel
+    }
+
+    public func send(_ text: String) async throws {
+        try await self.outbound.write(ByteBuffer(string: text))
+    }
+
+    public func send(_ buffer: ByteBuffer) async throws {
+        try await self.outbound.write(buffer)
+    }
+
+    /// Everything the server sends until it closes the connection, or until `timeout`.
+    /// `closed` says whether the server closed it.
+    public func readUntilClose(timeout: Double = 5) async -> (text: String, closed: Bool) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            let box = RawIteratorBox(self.inbound)
+            let part: ByteBuffer?
+            do {
+                part = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                    group.addTask { try await box.next() }
+                    group.addTask {
+                        try await Task.sleep(until: deadline)
+                        throw TestTimeout(what: "raw read")
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next()!
+                }
+            } catch is TestTimeout {
+                self.inbound = box.iterator
+                return (String(buffer: self.received), false)
+            } catch {
+                return (String(buffer: self.received), true)
+            }
+            self.inbound = box.iterator
+            guard var part else { return (String(buffer: self.received), true) }
+            self.received.writeBuffer(&part)
+        }
+        return (String(buffer: self.received), false)
+    }
+
+    /// Whether the server has closed the connection within `timeout`.
+    public func isClosedByServer(within timeout: Double) async -> Bool {
+        await self.readUntilClose(timeout: timeout).closed
+    }
+
+    public func close() async {
+        try? await self.channel.close()
+    }
+}
+
+private final class RawIteratorBox: @unchecked Sendable {
+    // @unchecked: one reader at a time.
+    var iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    init(_ iterator: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator) { self.iterator = iterator }
+    func next() async throws -> ByteBuffer? { try await self.iterator.next() }
+}
