@@ -1,3 +1,4 @@
+import Foundation
 import Gateway
 import Logging
 import NIOCore
@@ -14,14 +15,17 @@ public final class EdgeHarness: Sendable {
     public let origin: ScriptedOrigin
     public let server: GatewayServer
 
-    /// `yaml` is a rules file without `listen`, `admin` and `origin`, which the harness sets.
+    /// `yaml` is a rules file; the harness sets `listen` and `admin` to free ports, and the origin's URL:
+    /// write `origin: { url: "ORIGIN_URL", ... }` to set other origin keys, or leave `origin` out.
     public static func start(
         yaml: String = "",
         responder: @escaping ScriptedOrigin.Responder = { _ in .text("hello from origin\n") }
     ) async throws -> EdgeHarness {
         let origin = ScriptedOrigin(responder: responder)
         try await origin.start()
-        let text = "origin: { url: \"\(origin.url)\" }\n" + yaml
+        let mentionsOrigin = yaml.split(separator: "\n").contains { $0.hasPrefix("origin:") }
+        let text = (mentionsOrigin ? yaml : "origin: { url: \"ORIGIN_URL\" }\n" + yaml)
+            .replacingOccurrences(of: "ORIGIN_URL", with: origin.url)
         let config: GatewayConfig
         switch ConfigLoader.load(yaml: text) {
         case .success(let loaded): config = loaded
@@ -79,6 +83,7 @@ public final class EdgeHarness: Sendable {
     }
 
     /// Runs `body` and stops everything afterwards, whether it threw or not.
+    @discardableResult
     public func run<T: Sendable>(_ body: (EdgeHarness) async throws -> T) async throws -> T {
         do {
             let result = try await body(self)

@@ -78,10 +78,10 @@ struct ValidationTests {
             limit: { per_ip: 1/s, Burst: 2/s }
         """
         #expect(report(yaml) == [
-            "1:1: `origin` is required: add origin: { url: \"http://127.0.0.1:54321\" }",
             "1:1: unknown key `orign` in the top level: did you mean `origin`?",
+            "1:1: `origin` is required: add origin: { url: \"http://127.0.0.1:54321\" }",
             "2:1: unknown key `colour` in the top level; known keys: listen, admin, origin, redis, cache, clients, compression, server, rules",
-            "5:27: unknown key `method` in match: did you mean `methods`?",
+            "5:26: unknown key `method` in match: did you mean `methods`?",
             "6:5: unknown key `cahce` in a rule: did you mean `cache`?",
             "7:27: unknown key `Burst` in limit: did you mean `burst`?",
         ])
@@ -103,17 +103,18 @@ struct ValidationTests {
     @Test func shadowingRespectsMethodsAndHosts() {
         let yaml = Self.origin + """
         rules:
+          - name: api-host
+            match: { path: "/api/*", hosts: "*.example" }
           - name: api-get
             match: { path: "/api/*", methods: [GET] }
           - name: api
             match: { path: "/api/*" }
           - name: api-again
             match: { path: ["/api/v1/*", "/api/*"], methods: [get, head], hosts: "api.example" }
-          - name: api-host
-            match: { path: "/api/*", hosts: "*.example" }
         """
+        // A host or method restriction lets the rest through, so `api` is reachable; `api-again` is not.
         #expect(report(yaml) == [
-            "7:5: rule `api-again` can never match: rule `api` at 5:5 matches everything it does",
+            "9:5: rule `api-again` can never match: rule `api` at 7:5 matches everything it does",
         ])
     }
 
@@ -131,8 +132,8 @@ struct ValidationTests {
         """
         #expect(report(yaml) == [
             "1:9: origin.url is required: add url: \"http://HOST:PORT\"",
-            "3:7: every rule needs a `name`: add name: my-rule (lower-case letters, digits, - and _)",
-            "4:7: `match` is required: add match: { path: \"/assets/*\" } (\"/*\" matches every path)",
+            "3:5: every rule needs a `name`: add name: my-rule (lower-case letters, digits, - and _)",
+            "4:5: `match` is required: add match: { path: \"/assets/*\" } (\"/*\" matches every path)",
             "6:12: match.path is required: add path: \"/assets/*\" (\"/*\" matches every path)",
             "9:12: limit.per_ip is required: add per_ip: 100/min",
         ])
@@ -159,8 +160,8 @@ struct ValidationTests {
             "3:49: server.drain_timeout has no value: expected a duration such as 30s",
             "6:12: match: expected a mapping such as { path: \"/assets/*\", methods: [GET, HEAD] }, got \"/a/*\"",
             "7:15: compress \"yes\": expected true or false",
-            "9:18: match.path is an empty list: expected a path such as /assets/*, or a list of them",
-            "10:41: cache.immutable \"1\": expected true or false",
+            "9:20: match.path is an empty list: expected a path such as /assets/*, or a list of them",
+            "10:40: cache.immutable \"1\": expected true or false",
             "11:15: max_body \"10 MiB\": units are case-sensitive and written without a space: write 10MiB",
         ])
     }
@@ -232,10 +233,10 @@ struct ValidationTests {
             match: { path: "/a", hosts: ["example.com:8080", "*", "exa mple.com", "a.*.com"] }
         """
         #expect(report(yaml) == [
-            "4:35: match.hosts \"example.com:8080\": hosts are matched without the port: write example.com",
-            "4:55: match.hosts \"*\": `*` alone is not a host pattern: leave `hosts` out to match every host",
-            "4:60: match.hosts \"exa mple.com\": expected a host name such as example.com, *.example.com for its subdomains, or an IP address",
-            "4:76: match.hosts \"a.*.com\": `*` may only stand for the subdomains at the start, as in *.example.com; expected a host name such as example.com, *.example.com for its subdomains, or an IP address",
+            "4:34: match.hosts \"example.com:8080\": hosts are matched without the port: write example.com",
+            "4:54: match.hosts \"*\": `*` alone is not a host pattern: leave `hosts` out to match every host",
+            "4:59: match.hosts \"exa mple.com\": expected a host name such as example.com, *.example.com for its subdomains, or an IP address",
+            "4:75: match.hosts \"a.*.com\": `*` may only stand for the subdomains at the start, as in *.example.com; expected a host name such as example.com, *.example.com for its subdomains, or an IP address",
         ])
     }
 
@@ -312,8 +313,8 @@ struct ValidationTests {
             "5:46: limit.key \"ipp\": expected ip, ip_and_path, or header:NAME such as header:X-Api-Key (did you mean ip?)",
             "5:58: limit.block \"0s\": must be more than 0 (e.g. 30s)",
             "5:75: limit.ipv6_prefix \"129\": out of range: expected a whole number from 1 to 128",
-            "8:34: limit.key \"header:\": expected ip, ip_and_path, or header:NAME such as header:X-Api-Key",
-            "8:58: limit.ipv6_prefix \"0\": out of range: expected a whole number from 1 to 128",
+            "8:32: limit.key \"header:\": expected ip, ip_and_path, or header:NAME such as header:X-Api-Key",
+            "8:56: limit.ipv6_prefix \"0\": out of range: expected a whole number from 1 to 128",
             "11:12: limit: expected a mapping such as { per_ip: 100/min, burst: 20/s }, got \"100/min\"",
         ])
     }
@@ -377,14 +378,14 @@ struct ValidationTests {
         """
         #expect(report(yaml) == [
             "1:9: admin \"127.0.0.1:9090\": the admin listener cannot share the address of `listen`; pick another port",
-            "3:32: cache.max_object \"2MiB\": larger than cache.memory (1MiB); an object must fit in the cache",
+            "3:36: cache.max_object \"2MiB\": larger than cache.memory (1MiB); an object must fit in the cache",
             "4:30: clients.trusted_proxies \"10.0.0.1/8\": 10.0.0.1/8 has bits set after the first 8: write 10.0.0.0/8",
             "4:44: clients.trusted_proxies \"::1/129\": the prefix length must be a number from 0 to 128; expected an address block such as 10.0.0.0/8 or fd00::/8, or one address such as 192.0.2.1",
             "4:55: clients.trusted_proxies \"proxy.local\": proxy.local is not an IP address; expected an address block such as 10.0.0.0/8 or fd00::/8, or one address such as 192.0.2.1",
             "5:24: compression.types \"text\": expected TYPE/SUBTYPE such as application/json, or TYPE/* such as text/*",
             "5:30: compression.types \"*/json\": expected TYPE/SUBTYPE such as application/json, or TYPE/* such as text/*",
-            "6:40: server.max_uri \"16KiB\": larger than server.max_header (8KiB), which includes the request line",
-            "6:63: server.header_timeout \"0s\": must be more than 0 (e.g. 30s)",
+            "6:38: server.max_uri \"16KiB\": larger than server.max_header (8KiB), which includes the request line",
+            "6:61: server.header_timeout \"0s\": must be more than 0 (e.g. 30s)",
         ])
     }
 

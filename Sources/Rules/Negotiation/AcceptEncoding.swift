@@ -1,6 +1,6 @@
 /// What a request's Accept-Encoding allows (RFC 9110 12.5.3), reduced to the codings the gateway can send.
 public struct AcceptEncoding: Sendable, Hashable {
-    /// q-values in thousandths (0...1000); 0 means refused.
+    /// q-values in thousandths (0...1000); 0 means refused. Unnamed identity is 1: acceptable, least wanted.
     public let brotli: Int
     public let gzip: Int
     public let identity: Int
@@ -38,8 +38,9 @@ public struct AcceptEncoding: Sendable, Hashable {
         }
         self.brotli = brotli ?? wildcard ?? 0
         self.gzip = gzip ?? wildcard ?? 0
-        // identity is acceptable unless named with q=0, or excluded by `*;q=0` without being named.
-        self.identity = identity ?? (wildcard == 0 ? 0 : 1000)
+        // identity is acceptable unless named with q=0, or excluded by `*;q=0` without being named; left
+        // unnamed it is the last resort (weight 0.001), so `gzip;q=0.5` still gets gzip.
+        self.identity = identity ?? wildcard ?? 1
     }
 
     /// From a request's header fields: every Accept-Encoding line (any case) counts.

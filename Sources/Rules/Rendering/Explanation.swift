@@ -98,7 +98,9 @@ public enum Explanation {
         switch accept.preferred {
         case .brotli?: return "br \(scope) (\(said))"
         case .gzip?: return "gzip \(scope) (\(said))"
-        case .identity?: return "identity: neither br nor gzip is accepted (\(said))"
+        case .identity?:
+            let reason = accept.brotli > 0 || accept.gzip > 0 ? "the client weights it above br and gzip" : "neither br nor gzip is accepted"
+            return "identity: \(reason) (\(said))"
         case nil: return "identity: \(said) refuses every coding, so the body is sent uncompressed"
         }
     }

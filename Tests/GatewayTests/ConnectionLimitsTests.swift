@@ -1,0 +1,80 @@
+import Gateway
+import GatewayTestSupport
+import NIOCore
+import NIOHTTP1
+import OriginKit
+import Testing
+
+@Suite("Client connection limits")
+struct ConnectionLimitsTests {
+    @Test("a client that sends its head too slowly is cut off; other clients are served meanwhile")
+    func slowloris() async throws {
+        let edge = try await EdgeHarness.start(yaml: "server: { header_timeout: 300ms, idle_timeout: 10s }\n")
+        try await edge.run { edge in
+            try await edge.withRaw { slow in
+                try await slow.send("GET / HTTP/1.1\r\nHost: x\r\n")
+                // While the slow client dawdles, a normal one is answered.
+                #expect(try await edge.request(.GET, "/fine").statusCode == 200)
+                try await slow.send("X-Drip: 1\r\n")
+                #expect(await slow.isClosedByServer(within: 3))
+            }
+            #expect(edge.origin.requests.map(\.path) == ["/fine"])
+        }
+    }
+
+    @Test("an idle keep-alive connection is closed after server.idle_timeout")
+    func idle() async throws {
+        let edge = try await EdgeHarness.start(yaml: "server: { idle_timeout: 300ms }\n")
+        try await edge.run { edge in
+            try await edge.withConnection { connection in
+                let first = try await connection.request(.GET, "/a")
+                #expect(first.statusCode == 200)
+                #expect(await connection.waitForClose(timeout: 3))
+            }
+        }
+    }
+
+    @Test("connections past server.max_connections are closed at once")
+    func cap() async throws {
+        let edge = try await EdgeHarness.start(yaml: "server: { max_connections: 2 }\n")
+        try await edge.run { edge in
+            try await edge.withConnection { first in
+                try await edge.withConnection { second in
+                    #expect(try await first.request(.GET, "/1").statusCode == 200)
+                    #expect(try await second.request(.GET, "/2").statusCode == 200)
+                    try await edge.withRaw { third in
+                        try await third.send("GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+                        let result = await third.readUntilClose(timeout: 3)
+                        #expect(result.closed)
+                        #expect(result.text.isEmpty)
+                    }
+                }
+            }
+            // Once the two closed, there is room again.
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try await edge.request(.GET, "/4").statusCode == 200)
+            #expect(edge.origin.requests.map(\.path) == ["/1", "/2", "/4"])
+        }
+    }
+
+    @Test("stopping drains: a request in flight finishes, new connections are refused")
+    func drain() async throws {
+        let edge = try await EdgeHarness.start { _ in
+            OriginReply(status: .ok, body: .bytes(ByteBuffer(string: "finished")), delay: .milliseconds(400))
+        }
+        let port = edge.port
+        async let inFlight = edge.request(.GET, "/slow")
+        for _ in 0..<100 where edge.origin.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        async let stopped: Void = edge.server.stop()
+        let response = try await inFlight
+        #expect(response.statusCode == 200)
+        #expect(response.bodyString == "finished")
+        await stopped
+        await #expect(throws: (any Error).self) {
+            try await TestConnection.with(port: port) { connection in
+                _ = try await connection.request(.GET, "/after", timeout: 2)
+            }
+        }
+        await edge.origin.stop()
+    }
+}

@@ -1,0 +1,62 @@
+import GatewayTestSupport
+import NIOCore
+import NIOHTTP1
+import OriginKit
+import Testing
+
+@Suite("Streaming bodies")
+struct StreamingTests {
+    @Test("a chunked upload streams through to the origin")
+    func chunkedUpload() async throws {
+        let edge = try await EdgeHarness.start { request in .text("got \(request.bodyLength)") }
+        try await edge.run { edge in
+            let response = try await edge.withConnection { connection in
+                try await connection.sendHead(.POST, "/upload", headers: [("transfer-encoding", "chunked")])
+                let chunk = ByteBuffer(repeating: 0x61, count: 64 * 1024)
+                for _ in 0..<128 { try await connection.sendBody(chunk) }
+                try await connection.sendEnd()
+                return try await connection.response()
+            }
+            #expect(response.statusCode == 200)
+            #expect(response.bodyString == "got \(128 * 64 * 1024)")
+            #expect(edge.origin.requests.first?.headers.first(name: "transfer-encoding") == "chunked")
+        }
+    }
+
+    @Test("a 1 GiB download streams through with memory bounded, not buffered whole")
+    func largeDownload() async throws {
+        let chunk = ByteBuffer(repeating: 0x62, count: 256 * 1024)
+        let count = 4096  // 1 GiB
+        let edge = try await EdgeHarness.start { _ in OriginReply(status: .ok, body: .stream(chunk: chunk, count: count)) }
+        try await edge.run { edge in
+            let before = residentSetBytes()
+            let response = try await edge.withConnection { connection in
+                try await connection.request(.GET, "/big", keepBody: false, timeout: 120)
+            }
+            let grown = residentSetBytes() - before
+            #expect(response.statusCode == 200)
+            #expect(response.bodyLength == chunk.readableBytes * count)
+            #expect(grown < 96 * 1024 * 1024, "RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        }
+    }
+
+    @Test("a 1 GiB upload streams through with memory bounded")
+    func largeUpload() async throws {
+        let edge = try await EdgeHarness.start { request in .text("got \(request.bodyLength)") }
+        try await edge.run { edge in
+            let before = residentSetBytes()
+            let chunk = ByteBuffer(repeating: 0x63, count: 256 * 1024)
+            let count = 4096  // 1 GiB
+            let response = try await edge.withConnection { connection in
+                try await connection.sendHead(.PUT, "/big", headers: [("content-length", String(chunk.readableBytes * count))])
+                for _ in 0..<count { try await connection.sendBody(chunk) }
+                try await connection.sendEnd()
+                return try await connection.response(timeout: 120)
+            }
+            let grown = residentSetBytes() - before
+            #expect(response.statusCode == 200)
+            #expect(response.bodyString == "got \(chunk.readableBytes * count)")
+            #expect(grown < 96 * 1024 * 1024, "RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        }
+    }
+}
