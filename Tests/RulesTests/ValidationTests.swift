@@ -178,6 +178,35 @@ struct ValidationTests {
         ])
     }
 
+    @Test func oddShapes() {
+        let yaml = Self.origin + """
+        redis: "redis://127.0.0.1:6379"
+        clients:
+        compression: { [brotli]: 5 }
+        rules:
+          - name: a
+            match: { path: [["/a"]] }
+            cache: [bypass]
+        """
+        #expect(report(yaml) == [
+            "2:8: redis: expected a mapping such as { url: \"redis://127.0.0.1:6379/0\" } (or delete it for memory only), got \"redis://127.0.0.1:6379\"",
+            "3:9: clients has no value: expected a mapping such as { trusted_proxies: [\"127.0.0.0/8\"] }",
+            "4:16: keys must be plain names; a list cannot be a key in compression",
+            "7:21: match.path: expected a path such as /assets/*, got a list",
+            "8:12: cache: expected bypass, origin, or a mapping such as { edge_ttl: 30s, browser_ttl: 30s }, got a list",
+        ])
+    }
+
+    @Test func listenAddresses() throws {
+        #expect(try ListenAddress.parse("[::1]:8080").get() == ListenAddress(host: "::1", port: 8080))
+        #expect(try ListenAddress.parse("localhost:80").get() == ListenAddress(host: "localhost", port: 80))
+        #expect(ListenAddress.parse("::1:8080").failureReason == "IPv6 hosts are written in brackets, e.g. [::]:8080")
+        #expect(ListenAddress.parse("[127.0.0.1]:80").failureReason == "only IPv6 hosts are written in brackets: write 127.0.0.1:80")
+        #expect(ListenAddress.parse("0.0.0.0:0").failureReason?.hasPrefix("expected HOST:PORT") == true)
+        #expect(ListenAddress.parse("0.0.0.0:70000").failureReason?.hasPrefix("expected HOST:PORT") == true)
+        #expect(ListenAddress.parse("bad host:80").failureReason?.hasPrefix("bad host is not an IP address or host name") == true)
+    }
+
     @Test func ruleNames() {
         let yaml = Self.origin + """
         rules:

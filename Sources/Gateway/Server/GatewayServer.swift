@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOExtras
 import NIOHTTP1
@@ -31,7 +32,8 @@ public final class GatewayServer: Service, @unchecked Sendable {
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads ?? System.coreCount))
         self.logger = logger
         self.cap = ConnectionCap(limit: runtime.config.server.maxConnections)
-        self.quiescing = ServerQuiescingHelper(group: self.group)
+        // The helper completes a promise when it is released: give it a loop that outlives this server's.
+        self.quiescing = ServerQuiescingHelper(group: MultiThreadedEventLoopGroup.singleton)
     }
 
     /// Binds both listeners. Throws when an address is taken or invalid.
@@ -120,11 +122,16 @@ public final class GatewayServer: Service, @unchecked Sendable {
     public func stop() async {
         let drainTimeout = self.runtime.config.server.drainTimeout
         self.logger.info("draining", metadata: ["timeout": "\(drainTimeout.rulesSpelling)"])
-        let drained = self.group.next().makePromise(of: Void.self)
-        self.quiescing.initiateShutdown(promise: drained)
-        let timeout = self.group.next().scheduleTask(in: TimeAmount(drainTimeout)) {
-            drained.succeed(())
+        let loop = self.group.next()
+        let quiesced = loop.makePromise(of: Void.self)
+        let drained = loop.makePromise(of: Void.self)
+        let completed = NIOLockedValueBox(false)
+        let complete: @Sendable () -> Void = {
+            if completed.withLockedValue({ done in defer { done = true }; return !done }) { drained.succeed(()) }
         }
+        quiesced.futureResult.whenComplete { _ in complete() }
+        let timeout = loop.scheduleTask(in: TimeAmount(drainTimeout)) { complete() }
+        self.quiescing.initiateShutdown(promise: quiesced)
         try? await drained.futureResult.get()
         timeout.cancel()
         self.flushTask?.cancel()
