@@ -101,6 +101,18 @@ struct MatchingTests {
         #expect(decide("DELETE", "/api/items").ruleName == "api")
     }
 
+    @Test func aRuleForGETAlsoTakesHEAD() {
+        let config = GatewayConfig(
+            origin: OriginConfig(url: OriginURL(host: "127.0.0.1", port: 1)),
+            rules: [Rule(name: "get", match: RuleMatch(paths: [PathPattern("/*")], methods: ["GET"]), cache: .bypass)]
+        )
+        #expect(config.decide(RequestFacts(method: "HEAD", host: "", path: "/a", query: nil)).ruleName == "get")
+        #expect(config.decide(RequestFacts(method: "POST", host: "", path: "/a", query: nil)).ruleName == "default")
+        let head = Rule(name: "head", match: RuleMatch(paths: [PathPattern("/a")], methods: ["HEAD"]))
+        #expect(config.rules[0].matchesEverything(of: head))
+        #expect(!head.matchesEverything(of: config.rules[0]))
+    }
+
     @Test func hostsRestrictARule() {
         #expect(decide("GET", "/api/items", host: "admin.example.com").ruleName == "admin-host")
         #expect(decide("GET", "/anything", host: "admin.example.com:8443").ruleName == "admin-host")

@@ -112,9 +112,10 @@ struct ValidationTests {
           - name: api-again
             match: { path: ["/api/v1/*", "/api/*"], methods: [get, head], hosts: "api.example" }
         """
-        // A host or method restriction lets the rest through, so `api` is reachable; `api-again` is not.
+        // A host or method restriction lets the rest through, so `api` is reachable; `api-again` (GET and
+        // HEAD on one host) is not: `api-get` takes GET and, with it, HEAD on every host.
         #expect(report(yaml) == [
-            "9:5: rule `api-again` can never match: rule `api` at 7:5 matches everything it does",
+            "9:5: rule `api-again` can never match: rule `api-get` at 5:5 matches everything it does",
         ])
     }
 

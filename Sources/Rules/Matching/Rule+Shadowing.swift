@@ -2,8 +2,8 @@ extension Rule {
     /// Whether every request `later` matches is also matched by this rule, so that, placed earlier, this rule
     /// always wins. Sufficient, not complete: patterns are compared as written (equal, or `PREFIX*` covering).
     public func matchesEverything(of later: Rule) -> Bool {
-        if let methods = match.methods {
-            guard let laterMethods = later.match.methods, laterMethods.isSubset(of: methods) else { return false }
+        if let methods = match.effectiveMethods {
+            guard let laterMethods = later.match.effectiveMethods, laterMethods.isSubset(of: methods) else { return false }
         }
         if let hosts = match.hosts {
             guard let laterHosts = later.match.hosts, laterHosts.allSatisfy({ hosts.contains($0) }) else { return false }
