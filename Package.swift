@@ -24,11 +24,13 @@ let package = Package(
             name: "Rules",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // Pure RFC 9111 logic: Cache-Control, HTTP dates, storability, freshness, age, conditionals. No I/O.
+        .target(name: "CacheSemantics"),
         // The server: listeners, the edge pipeline, the origin pool, admin.
         .target(
             name: "Gateway",
             dependencies: [
-                "Rules",
+                "Rules", "CacheSemantics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -77,6 +79,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
+        .testTarget(name: "CacheSemanticsTests", dependencies: ["CacheSemantics"]),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -9,9 +9,13 @@ public final class GatewayRuntime: Sendable {
     private let current: NIOLockedValueBox<EdgePipeline>
     let accessLog: AccessLog
     let logger: Logger
+    let cache: HTTPCache
 
-    public init(config: GatewayConfig, accessLog: AccessLog, logger: Logger) {
-        self.current = NIOLockedValueBox(EdgePipeline(config: config, via: Self.via))
+    /// `clock` is the wall clock cache freshness is measured on; tests pass a `ManualWallClock`.
+    public init(config: GatewayConfig, accessLog: AccessLog, logger: Logger, clock: any WallClock = SystemWallClock()) {
+        let cache = HTTPCache(config: config.cache, clock: clock)
+        self.cache = cache
+        self.current = NIOLockedValueBox(EdgePipeline(config: config, cache: cache, via: Self.via))
         self.accessLog = accessLog
         self.logger = logger
     }
@@ -24,6 +28,15 @@ public final class GatewayRuntime: Sendable {
 
     /// New requests see the new rules; requests in flight keep the pipeline they started with.
     public func replace(config: GatewayConfig) {
-        self.current.withLockedValue { $0 = EdgePipeline(config: config, via: Self.via) }
+        self.current.withLockedValue { $0 = EdgePipeline(config: config, cache: self.cache, via: Self.via) }
+    }
+
+    /// Drops every stored response at once (a new key namespace).
+    public func purgeEverything() { self.cache.purgeEverything() }
+
+    /// What the memory tier holds now.
+    public var cacheStats: (objects: Int, bytes: Int, evictions: Int) {
+        let stats = self.cache.memory.stats
+        return (stats.objects, stats.bytes, stats.evictions)
     }
 }

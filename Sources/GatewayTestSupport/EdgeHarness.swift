@@ -19,6 +19,7 @@ public final class EdgeHarness: Sendable {
     /// write `origin: { url: "ORIGIN_URL", ... }` to set other origin keys, or leave `origin` out.
     public static func start(
         yaml: String = "",
+        clock: (any WallClock)? = nil,
         responder: @escaping ScriptedOrigin.Responder = { _ in .text("hello from origin\n") }
     ) async throws -> EdgeHarness {
         let origin = ScriptedOrigin(responder: responder)
@@ -33,18 +34,18 @@ public final class EdgeHarness: Sendable {
             await origin.stop()
             throw HarnessConfigError(problems: problems.rendered(file: "test.yaml"))
         }
-        return try await Self.start(config: config, origin: origin)
+        return try await Self.start(config: config, origin: origin, clock: clock)
     }
 
     /// Starts the gateway on `config` (its listen and admin addresses replaced by free loopback ports)
     /// in front of an already started origin.
-    public static func start(config: GatewayConfig, origin: ScriptedOrigin) async throws -> EdgeHarness {
+    public static func start(config: GatewayConfig, origin: ScriptedOrigin, clock: (any WallClock)? = nil) async throws -> EdgeHarness {
         var config = config
         config.listen = ListenAddress(host: "127.0.0.1", port: 0)
         config.admin = ListenAddress(host: "127.0.0.1", port: 0)
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .warning
-        let runtime = GatewayRuntime(config: config, accessLog: try AccessLog(.off), logger: logger)
+        let runtime = GatewayRuntime(config: config, accessLog: try AccessLog(.off), logger: logger, clock: clock ?? SystemWallClock())
         let server = GatewayServer(runtime: runtime, threads: 1, logger: logger)
         try await server.start()
         return EdgeHarness(origin: origin, server: server)

@@ -6,7 +6,7 @@ import Rules
 /// The client connection's last handler: runs the `EdgePipeline` for each request and carries out
 /// what it decides — a local answer, or an exchange with the origin streamed in both directions with
 /// back-pressure. Requests arrive one at a time (`HTTPServerPipelineHandler` holds pipelined ones).
-final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, ExchangeClient {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -21,6 +21,20 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A `read` we did not pass on because the origin cannot take more yet.
     private var heldRead = false
     private var peerIP = "0.0.0.0"
+    /// The request being answered.
+    private var currentHead: HTTPRequestHead?
+    /// A request parked behind another request's fetch of the same key.
+    private var waiting: Waiting?
+
+    private final class Waiting {
+        let plan: ForwardPlan
+        let pipeline: EdgePipeline
+        var timeout: Scheduled<Void>?
+        init(plan: ForwardPlan, pipeline: EdgePipeline) {
+            self.plan = plan
+            self.pipeline = pipeline
+        }
+    }
 
     init(runtime: GatewayRuntime, pool: OriginPool, clock: ConnectionClock) {
         self.runtime = runtime
@@ -56,8 +70,12 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.discardingBody = false
                 return
             }
-            self.clock.requestEnded()
-            self.exchange?.requestEnd(trailers)
+            if let exchange = self.exchange {
+                self.clock.requestEnded()
+                exchange.requestEnd(trailers)
+            } else if self.waiting != nil {
+                self.clock.requestEnded()
+            }
         }
     }
 
@@ -68,6 +86,8 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.clock.stop()
+        self.waiting?.timeout?.cancel()
+        self.waiting = nil
         // A client that went away cancels its origin request.
         self.exchange?.clientWentAway()
         self.exchange = nil
@@ -107,21 +127,64 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let pipeline = self.runtime.pipeline
         let framing = RequestFraming(head)
         self.clock.headReceived(expectingBody: framing.hasBody)
-        switch pipeline.start(head, peerIP: self.peerIP, now: .now()) {
+        self.discardingBody = false
+        self.currentHead = head
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        let waiter: Coalescer.Waiter = { outcome in
+            loop.execute { handler.value.resumeWaiting(outcome) }
+        }
+        self.carryOut(pipeline.start(head, peerIP: self.peerIP, now: .now(), waiter: waiter), pipeline: pipeline, context: context)
+    }
+
+    private func carryOut(_ start: EdgePipeline.Start, pipeline: EdgePipeline, context: ChannelHandlerContext) {
+        switch start {
         case .respond(let response):
             self.discardingBody = true
-            self.writeLocal(response, version: head.version, keepAlive: head.isKeepAlive, pipeline: pipeline)
+            let head = self.currentHead
+            self.writeLocal(response, version: head?.version ?? .http1_1, keepAlive: head?.isKeepAlive ?? false, pipeline: pipeline)
+        case .serve(let entry, let outcome, let plan, let refresh):
+            self.serveCached(entry, outcome: outcome, plan: plan, pipeline: pipeline)
+            self.runtime.accessLog.write(
+                pipeline.record(plan, status: entry.status.code, bytesOut: entry.body.readableBytes, originDuration: nil, outcome: outcome, now: .now())
+            )
+            if let refresh { self.refreshInBackground(refresh, pipeline: pipeline) }
         case .forward(let plan):
-            self.discardingBody = false
-            let exchange = Exchange(plan: plan, pipeline: pipeline, handler: self, pool: self.pool)
+            let exchange = Exchange(plan: plan, pipeline: pipeline, client: self, pool: self.pool)
             self.exchange = exchange
             if plan.expectsContinue {
                 context.writeAndFlush(
-                    Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil
+                    Self.wrapOutboundOut(.head(HTTPResponseHead(version: plan.clientVersion, status: .continue))), promise: nil
                 )
             }
             exchange.begin()
+        case .wait(let plan):
+            let waiting = Waiting(plan: plan, pipeline: pipeline)
+            // Bounded: if the leader never reports, fetch alone.
+            let patience = TimeAmount(pipeline.config.origin.connectTimeout + pipeline.config.origin.responseTimeout)
+            waiting.timeout = context.eventLoop.assumeIsolated().scheduleTask(in: patience) { [weak self] in
+                self?.resumeWaiting(nil)
+            }
+            self.waiting = waiting
         }
+    }
+
+    /// The fetch this request waited for is done (or the wait ran out).
+    private func resumeWaiting(_ outcome: Coalescer.Outcome?) {
+        guard let waiting = self.waiting, let context else { return }
+        self.waiting = nil
+        waiting.timeout?.cancel()
+        self.carryOut(waiting.pipeline.resume(waiting.plan, outcome: outcome), pipeline: waiting.pipeline, context: context)
+    }
+
+    private func refreshInBackground(_ plan: ForwardPlan, pipeline: EdgePipeline) {
+        var plan = plan
+        plan.originHead.headers.remove(name: "expect")
+        let detached = DetachedClient()
+        let exchange = Exchange(plan: plan, pipeline: pipeline, client: detached, pool: self.pool)
+        detached.exchange = exchange
+        exchange.requestEnd(nil)
+        exchange.begin()
     }
 
     // MARK: used by the exchange
@@ -136,6 +199,27 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         body.writeString(response.body)
         context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         self.finishResponse(close: response.closeConnection, context: context)
+    }
+
+    func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline) {
+        guard let context else { return }
+        let close = !plan.clientKeepAlive || (self.exchange != nil && self.exchange?.requestComplete == false)
+        let (head, body) = CachedHead.make(
+            entry, outcome: outcome, now: pipeline.cache.clock.now(), request: plan.clientHead,
+            browser: plan.cache?.browser ?? BrowserPolicy(plan.decision.cache), via: pipeline.via, close: close
+        )
+        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        switch body {
+        case .whole:
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(entry.body))), promise: nil)
+        case .range(let first, let last):
+            if let slice = entry.body.getSlice(at: entry.body.readerIndex + first, length: last - first + 1) {
+                context.write(Self.wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
+            }
+        case .none:
+            break
+        }
+        self.finishResponse(close: close, context: context)
     }
 
     func writeResponseHead(_ head: HTTPResponseHead) {

@@ -1,3 +1,4 @@
+import CacheSemantics
 import NIOCore
 import NIOHTTP1
 import Rules
@@ -7,38 +8,44 @@ import Rules
 ///   0 admit     bounds on the request head: 414, 431, 413 by declared length, 400 for what is not HTTP
 ///   1 identify  client IP (X-Forwarded-For only from trusted proxies), host, normalised path and query
 ///   2 route     rules.decide(request) -> Decision
+///   4 look up   CacheKey -> memory tier: fresh, stale-while-revalidate, or a (coalesced) fetch
 ///   5 forward   the request as the origin will see it
-///   6 shape     the origin's answer as the client will see it
+///   6 shape     the answer as the client will see it: Age, X-Cache, Cache-Status, browser Cache-Control
 ///   7 record    the access log line
 ///
-/// The steps are pure: the `EdgeHandler` runs the I/O they decide on.
+/// The steps decide; the `EdgeHandler` and `Exchange` run the I/O they decide on.
 struct EdgePipeline {
     let config: GatewayConfig
+    let cache: HTTPCache
     let via: String
 
     enum Start {
         case respond(LocalResponse)
+        /// Fetch from the origin (plan.cache set when the answer may be stored).
         case forward(ForwardPlan)
+        /// Answer from the cache; with `refresh`, also refresh it in the background.
+        case serve(CachedResponse, CacheOutcome, ForwardPlan, refresh: ForwardPlan?)
+        /// Another request is fetching this key: the waiter passed in will be called.
+        case wait(ForwardPlan)
     }
 
-    func start(_ head: HTTPRequestHead, peerIP: String, now: NIODeadline) -> Start {
+    func start(_ head: HTTPRequestHead, peerIP: String, now: NIODeadline, waiter: @escaping Coalescer.Waiter) -> Start {
         // 0 admit
         if let refusal = RequestBounds.refusal(for: head, limits: self.config.server) {
             return .respond(refusal)
         }
         // 1 identify
-        let target: RequestTarget
-        let host: String
+        let address: RequestAddress
         switch RequestAddress.resolve(head) {
         case .failure(let refusal): return .respond(refusal)
-        case .success(let address): (target, host) = (address.target, address.host)
+        case .success(let resolved): address = resolved
         }
         let identity = ClientIdentity.resolve(
             peerIP: peerIP, headers: head.headers, trustedProxies: self.config.clients.trustedProxies
         )
         // 2 route
         let decision = self.config.decide(
-            RequestFacts(method: head.method.rawValue, host: host, path: target.path, query: target.query)
+            RequestFacts(method: head.method.rawValue, host: address.host, path: address.target.path, query: address.target.query)
         )
         let framing = RequestFraming(head)
         if let declared = framing.contentLength, declared > decision.maxBody.bytes {
@@ -49,40 +56,149 @@ struct EdgePipeline {
                 )
             )
         }
-        // 5 forward
-        let originHead = ForwardedRequest.head(
-            for: head, target: target, identity: identity, framing: framing, via: self.via
+        var plan = ForwardPlan(
+            decision: decision,
+            identity: identity,
+            clientHead: head,
+            originHead: ForwardedRequest.head(for: head, target: address.target, identity: identity, framing: framing, via: self.via),
+            host: address.host,
+            target: address.target,
+            hasBody: framing.hasBody,
+            expectsContinue: framing.expectsContinue,
+            maxBodyBytes: decision.maxBody.bytes,
+            startedAt: now
         )
-        return .forward(
-            ForwardPlan(
-                decision: decision,
-                identity: identity,
-                originHead: originHead,
-                clientVersion: head.version,
-                clientKeepAlive: head.isKeepAlive,
-                method: head.method,
-                target: target.normalised,
-                hasBody: framing.hasBody,
-                expectsContinue: framing.expectsContinue,
-                maxBodyBytes: decision.maxBody.bytes,
-                startedAt: now
-            )
+        // 4 look up
+        return self.lookUp(&plan, waiter: waiter)
+    }
+
+    private func lookUp(_ plan: inout ForwardPlan, waiter: @escaping Coalescer.Waiter) -> Start {
+        let head = plan.clientHead
+        if case .bypass = plan.decision.cache {
+            plan.passOutcome = .bypass(originStatus: nil)
+            return .forward(plan)
+        }
+        guard head.method == .GET || head.method == .HEAD else {
+            plan.passOutcome = .dynamic(originStatus: nil, detail: "method")
+            return .forward(plan)
+        }
+        let key = self.cache.key(host: plan.host, target: plan.target)
+        let now = self.cache.clock.now()
+        let authorised = head.headers.contains(name: "authorization")
+        var stale: CachedResponse?
+        if let entry = self.cache.memory.lookup(key, request: head.headers), !authorised || Self.sharedDespiteAuthorization(entry) {
+            switch entry.reuse(at: now) {
+            case .fresh(let age, let remaining):
+                _ = age
+                return .serve(entry, .hit(ttl: remaining), plan, refresh: nil)
+            case .staleWhileRevalidate:
+                let ttl = entry.freshness.lifetime - entry.age(at: now)
+                let refresh = self.cache.coalescer.tryLead(key.primary) ? self.cachePlan(plan, key: key, stale: entry, role: .background) : nil
+                return .serve(entry, .updating(ttl: ttl), plan, refresh: refresh)
+            case .revalidate:
+                stale = entry
+            }
+        }
+        if head.headers.contains(name: "range") && stale == nil {
+            // A range of something not stored goes through as asked, and is not stored.
+            plan.passOutcome = .dynamic(originStatus: nil, detail: "range")
+            return .forward(plan)
+        }
+        if self.cache.coalescer.isHitForMiss(key.primary, now: now) {
+            return .forward(self.cachePlan(plan, key: key, stale: stale, role: .solo))
+        }
+        if self.cache.coalescer.join(key.primary, waiter: waiter) {
+            return .forward(self.cachePlan(plan, key: key, stale: stale, role: .leader))
+        }
+        return .wait(plan)
+    }
+
+    /// After a coalesced wait: the stored answer if it fits, else a fetch of its own (never a second wait).
+    func resume(_ plan: ForwardPlan, outcome: Coalescer.Outcome?) -> Start {
+        var plan = plan
+        let key = self.cache.key(host: plan.host, target: plan.target)
+        let now = self.cache.clock.now()
+        let entry = self.cache.memory.lookup(key, request: plan.clientHead.headers)
+        if let entry, outcome == .stored, case .fresh(_, let remaining) = entry.reuse(at: now) {
+            return .serve(entry, .collapsed(ttl: remaining), plan, refresh: nil)
+        }
+        if let entry, outcome == .failed, Reuse.mayServeOnError(entry.freshness, basis: entry.basis, now: now) {
+            return .serve(entry, .stale(ttl: entry.freshness.lifetime - entry.age(at: now), originStatus: nil), plan, refresh: nil)
+        }
+        plan = self.cachePlan(plan, key: key, stale: entry, role: .solo)
+        return .forward(plan)
+    }
+
+    /// RFC 9111 3.5: a response to a request with Authorization is shared only when it says so.
+    private static func sharedDespiteAuthorization(_ entry: CachedResponse) -> Bool {
+        let cc = CacheControl(values: entry.headers[canonicalForm: "cache-control"])
+        return cc.isPublic || cc.sharedMaxAge != nil || cc.mustRevalidate
+    }
+
+    // 5 forward: a cacheable fetch asks with GET and the gateway's own validators; the client's
+    // conditionals and HEAD are answered by the gateway.
+    private func cachePlan(_ plan: ForwardPlan, key: CacheKey, stale: CachedResponse?, role: CachePlan.Role) -> ForwardPlan {
+        var plan = plan
+        let head = plan.clientHead
+        let ttl: CacheTTL? = if case .ttl(let ttl) = plan.decision.cache { ttl } else { nil }
+        plan.cache = CachePlan(
+            key: key,
+            requestHeaders: head.headers,
+            stale: stale,
+            override: ttl?.edgeOverride,
+            browser: BrowserPolicy(plan.decision.cache),
+            role: role,
+            clientMethod: head.method,
+            clientConditional: head.headers.contains(name: "if-none-match") || head.headers.contains(name: "if-modified-since"),
+            requestHasAuthorization: head.headers.contains(name: "authorization")
         )
+        plan.originHead.method = .GET
+        CacheFill.conditionalHeaders(for: stale, into: &plan.originHead.headers)
+        return plan
     }
 
     // 6 shape
-    func shape(_ originHead: HTTPResponseHead, for plan: ForwardPlan, closeAfter: Bool) -> HTTPResponseHead {
-        ResponseShaper.head(from: originHead, clientVersion: plan.clientVersion, via: self.via, close: closeAfter)
+    func shape(_ originHead: HTTPResponseHead, for plan: ForwardPlan, outcome: CacheOutcome?, closeAfter: Bool) -> HTTPResponseHead {
+        var head = ResponseShaper.head(from: originHead, clientVersion: plan.clientVersion, via: self.via, close: closeAfter)
+        if let outcome {
+            CachedHead.mark(&head.headers, outcome)
+            switch outcome {
+            case .miss(_, _, nil), .expired(_, _, nil):
+                plan.cache?.browser.apply(to: &head.headers)
+                head.headers.replaceOrAdd(name: "age", value: "0")
+            default:
+                break
+            }
+        }
+        return head
+    }
+
+    /// A successful unsafe request changes what is stored for its URL and the URLs it names (RFC 9111 4.4).
+    func invalidateAfterUnsafe(_ plan: ForwardPlan, response: HTTPResponseHead) {
+        guard ![.GET, .HEAD, .OPTIONS, .TRACE].contains(plan.method), response.status.code < 400 else { return }
+        self.cache.invalidate(self.cache.key(host: plan.host, target: plan.target))
+        for name in ["location", "content-location"] {
+            guard let value = response.headers.first(name: name) else { continue }
+            var path = value
+            if let absolute = AbsoluteURI(value) {
+                guard absolute.authority.lowercased().split(separator: ":").first.map(String.init) == plan.host else { continue }
+                path = absolute.pathAndQuery
+            }
+            if let target = RequestTarget.parse(path) {
+                self.cache.invalidate(self.cache.key(host: plan.host, target: target))
+            }
+        }
     }
 
     // 7 record
-    func record(_ plan: ForwardPlan, status: UInt, bytesOut: Int, originDuration: TimeAmount?, now: NIODeadline) -> AccessRecord {
+    func record(_ plan: ForwardPlan, status: UInt, bytesOut: Int, originDuration: TimeAmount?, outcome: CacheOutcome?, now: NIODeadline) -> AccessRecord {
         AccessRecord(
             clientIP: plan.identity.clientIP,
             method: plan.method.rawValue,
-            target: plan.target,
+            target: plan.target.normalised,
             status: status,
             rule: plan.decision.ruleName,
+            cache: outcome?.label ?? "-",
             bytesOut: bytesOut,
             duration: now - plan.startedAt,
             originDuration: originDuration

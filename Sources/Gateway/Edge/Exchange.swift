@@ -8,8 +8,12 @@ import Rules
 final class Exchange: OriginResponseSink {
     let plan: ForwardPlan
     private let pipeline: EdgePipeline
-    private unowned let handler: EdgeHandler
+    private let client: ExchangeClient
     private let pool: OriginPool
+    private let fill: CacheFill?
+    /// The origin's response is held for the cache (see `CacheFill.HeadDisposition.absorb`).
+    private var absorbing = false
+    private var outcome: CacheOutcome?
 
     private enum Phase {
         /// Waiting for a connection from the pool; body parts wait in `pending`.
@@ -35,12 +39,13 @@ final class Exchange: OriginResponseSink {
     private var originStartedAt: NIODeadline?
     private var originHeadAt: NIODeadline?
 
-    init(plan: ForwardPlan, pipeline: EdgePipeline, handler: EdgeHandler, pool: OriginPool) {
+    init(plan: ForwardPlan, pipeline: EdgePipeline, client: ExchangeClient, pool: OriginPool) {
         self.plan = plan
         self.pipeline = pipeline
-        self.handler = handler
+        self.client = client
         self.pool = pool
-        self.requestComplete = false
+        self.fill = plan.cache.map { CacheFill(plan: $0, cache: pipeline.cache) }
+        self.outcome = plan.passOutcome
     }
 
     /// Client reads wait while there is no connection yet or the origin connection is full.
@@ -52,7 +57,7 @@ final class Exchange: OriginResponseSink {
         }
     }
 
-    var originReadsPaused: Bool { !self.handler.clientIsWritable }
+    var originReadsPaused: Bool { !self.absorbing && !self.client.clientIsWritable }
 
     func begin() {
         self.pool.lease { result in self.leased(result) }
@@ -80,7 +85,7 @@ final class Exchange: OriginResponseSink {
             self.pending.removeAll()
             lease.connection.flush()
             if self.requestComplete { self.startResponseTimer() }
-            self.handler.releaseHeldRead()
+            self.client.releaseHeldRead()
         }
     }
 
@@ -125,7 +130,7 @@ final class Exchange: OriginResponseSink {
         self.cancelOrigin()
         if self.responseStarted {
             self.finish(status: self.responseStatus)
-            self.handler.abortResponse()
+            self.client.abortResponse()
         } else {
             self.answerLocally(LocalResponse(.payloadTooLarge, message, closeConnection: true))
         }
@@ -135,32 +140,54 @@ final class Exchange: OriginResponseSink {
 
     func originResponseHead(_ head: HTTPResponseHead) {
         self.responseTimer?.cancel()
-        self.responseStarted = true
         self.originHeadAt = .now()
         self.responseStatus = head.status.code
         self.originKeepAlive = head.isKeepAlive
+        self.pipeline.invalidateAfterUnsafe(self.plan, response: head)
+        if let fill = self.fill {
+            switch fill.responseHead(head) {
+            case .absorb:
+                self.absorbing = true
+                self.startResponseTimer()
+                return
+            case .stream(let outcome):
+                self.outcome = outcome
+            }
+        } else if let pass = self.outcome {
+            self.outcome = pass.with(originStatus: head.status.code)
+        }
+        self.responseStarted = true
         // A response that ends before the request body does leaves the client stream mid-body: close after.
         let lengthUnknownForOldClient =
             self.plan.clientVersion == .http1_0 && !head.headers.contains(name: "content-length")
         self.closeClientAfter = !self.plan.clientKeepAlive || lengthUnknownForOldClient
-        self.handler.writeResponseHead(self.pipeline.shape(head, for: self.plan, closeAfter: self.closeClientAfter))
+        self.client.writeResponseHead(self.pipeline.shape(head, for: self.plan, outcome: self.outcome, closeAfter: self.closeClientAfter))
         self.startResponseTimer()
     }
 
     func originResponseBody(_ body: ByteBuffer) {
         self.responseTimer?.cancel()
-        self.responseBytes += body.readableBytes
-        self.handler.writeResponseBody(body)
+        self.fill?.responseBody(body)
+        if !self.absorbing {
+            self.responseBytes += body.readableBytes
+            self.client.writeResponseBody(body)
+        }
         self.startResponseTimer()
     }
 
     func originReadComplete() {
-        self.handler.flushClient()
+        self.client.flushClient()
     }
 
     func originResponseEnd() {
         self.responseTimer?.cancel()
         guard case .exchanging(let lease) = self.phase else { return }
+        let answer = self.fill?.responseEnd()
+        if self.absorbing {
+            self.pool.release(lease.connection, reusable: self.originKeepAlive && self.requestComplete)
+            self.answerFromCache(answer)
+            return
+        }
         if !self.requestComplete {
             // The origin answered before the upload finished: this connection pair cannot be resynchronised.
             self.closeClientAfter = true
@@ -169,7 +196,7 @@ final class Exchange: OriginResponseSink {
             self.pool.release(lease.connection, reusable: self.originKeepAlive)
         }
         self.finish(status: self.responseStatus)
-        self.handler.endResponse(close: self.closeClientAfter)
+        self.client.endResponse(close: self.closeClientAfter)
     }
 
     func originFailed(_ error: OriginError, responseStarted: Bool) {
@@ -185,10 +212,35 @@ final class Exchange: OriginResponseSink {
             return
         }
         if self.responseStarted {
+            _ = self.fill?.failed()
             self.finish(status: self.responseStatus)
-            self.handler.abortResponse()
+            self.client.abortResponse()
         } else {
             self.fail(error)
+        }
+    }
+
+    /// An absorbed response ended: the client is answered from the cache.
+    private func answerFromCache(_ answer: CacheFill.Answer?) {
+        switch answer {
+        case .entry(let entry, let outcome):
+            self.outcome = outcome
+            self.phase = .done
+            self.responseBytes = entry.body.readableBytes
+            self.client.serveCached(entry, outcome: outcome, plan: self.plan, pipeline: self.pipeline)
+            self.finish(status: self.responseStatus)
+        case .passThrough(let head, let body, let outcome):
+            self.outcome = outcome
+            self.phase = .done
+            self.responseStarted = true
+            self.closeClientAfter = !self.plan.clientKeepAlive || !self.requestComplete
+            self.client.writeResponseHead(self.pipeline.shape(head, for: self.plan, outcome: outcome, closeAfter: self.closeClientAfter))
+            self.responseBytes = body.readableBytes
+            self.client.writeResponseBody(body)
+            self.finish(status: head.status.code)
+            self.client.endResponse(close: self.closeClientAfter)
+        case nil:
+            self.fail(.protocolError("absorbed response without an answer"))
         }
     }
 
@@ -199,11 +251,12 @@ final class Exchange: OriginResponseSink {
     }
 
     private func originWritable() {
-        self.handler.releaseHeldRead()
+        self.client.releaseHeldRead()
     }
 
     func clientWentAway() {
         self.responseTimer?.cancel()
+        self.fill?.abandon()
         if case .exchanging(let lease) = self.phase {
             // Cancel the origin request: its connection is mid-exchange and cannot be reused.
             self.pool.release(lease.connection, reusable: false)
@@ -225,8 +278,9 @@ final class Exchange: OriginResponseSink {
         guard case .exchanging(let lease) = self.phase else { return }
         self.pool.release(lease.connection, reusable: false)
         if self.responseStarted {
+            _ = self.fill?.failed()
             self.finish(status: self.responseStatus)
-            self.handler.abortResponse()
+            self.client.abortResponse()
         } else {
             self.fail(.responseTimedOut)
         }
@@ -234,6 +288,7 @@ final class Exchange: OriginResponseSink {
 
     private func cancelOrigin() {
         self.responseTimer?.cancel()
+        self.fill?.abandon()
         if case .exchanging(let lease) = self.phase {
             self.pool.release(lease.connection, reusable: false)
         }
@@ -241,6 +296,12 @@ final class Exchange: OriginResponseSink {
     }
 
     private func fail(_ error: OriginError) {
+        if let stale = self.fill?.failed() {
+            // stale-if-error: the stored answer stands in for the failed origin.
+            let now = self.pipeline.cache.clock.now()
+            self.answerFromCache(.entry(stale, .stale(ttl: stale.freshness.lifetime - stale.age(at: now), originStatus: nil)))
+            return
+        }
         var response = LocalResponse.forOriginError(error)
         // Reads were held while the request body waited: the rest of it can't be consumed cleanly.
         if !self.requestComplete { response.closeConnection = true }
@@ -251,7 +312,7 @@ final class Exchange: OriginResponseSink {
         self.phase = .done
         self.pending.removeAll()
         self.responseStatus = response.status.code
-        self.handler.writeLocal(response, version: self.plan.clientVersion, keepAlive: self.plan.clientKeepAlive, pipeline: self.pipeline)
+        self.client.writeLocal(response, version: self.plan.clientVersion, keepAlive: self.plan.clientKeepAlive, pipeline: self.pipeline)
         self.finish(status: response.status.code)
     }
 
@@ -259,7 +320,9 @@ final class Exchange: OriginResponseSink {
         self.phase = .done
         let now = NIODeadline.now()
         let originDuration = self.originStartedAt.map { (self.originHeadAt ?? now) - $0 }
-        let record = self.pipeline.record(self.plan, status: status, bytesOut: self.responseBytes, originDuration: originDuration, now: now)
-        self.handler.exchangeFinished(self, record: record)
+        let record = self.pipeline.record(
+            self.plan, status: status, bytesOut: self.responseBytes, originDuration: originDuration, outcome: self.outcome, now: now
+        )
+        self.client.exchangeFinished(self, record: record)
     }
 }

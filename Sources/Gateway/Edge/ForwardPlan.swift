@@ -7,18 +7,25 @@ import Rules
 struct ForwardPlan {
     let decision: Decision
     let identity: ClientIdentity
+    /// The request as the client sent it.
+    let clientHead: HTTPRequestHead
     /// The request as the origin will see it: normalised target, hop-by-hop headers removed,
-    /// X-Forwarded-* and Via added.
-    let originHead: HTTPRequestHead
-    let clientVersion: HTTPVersion
-    let clientKeepAlive: Bool
-    let method: HTTPMethod
-    /// The normalised path and query, for logs.
-    let target: String
+    /// X-Forwarded-* and Via added; for a cacheable fetch, GET with the gateway's own validators.
+    var originHead: HTTPRequestHead
+    let host: String
+    let target: RequestTarget
     /// The request carries a body (Content-Length > 0 or chunked).
     let hasBody: Bool
     /// The client sent `Expect: 100-continue`; the gateway answers it itself.
     let expectsContinue: Bool
     let maxBodyBytes: Int
     let startedAt: NIODeadline
+    /// Set when the answer may be stored.
+    var cache: CachePlan?
+    /// What the response says about the cache when nothing is stored (bypass, unsafe method, ...).
+    var passOutcome: CacheOutcome?
+
+    var clientVersion: HTTPVersion { self.clientHead.version }
+    var clientKeepAlive: Bool { self.clientHead.isKeepAlive }
+    var method: HTTPMethod { self.clientHead.method }
 }

@@ -9,6 +9,8 @@ struct AccessRecord {
     let target: String
     let status: UInt
     let rule: String
+    /// The cache outcome (`hit`, `miss`, `bypass`, ...), `-` when there was none.
+    let cache: String
     let bytesOut: Int
     let duration: TimeAmount
     let originDuration: TimeAmount?
@@ -16,7 +18,7 @@ struct AccessRecord {
     /// One JSON object on one line.
     func jsonLine(time: String) -> String {
         var line = "{\"time\":\"\(time)\",\"client\":\(Self.quoted(self.clientIP)),\"method\":\(Self.quoted(self.method))"
-        line += ",\"path\":\(Self.quoted(self.target)),\"status\":\(self.status),\"rule\":\(Self.quoted(self.rule))"
+        line += ",\"path\":\(Self.quoted(self.target)),\"status\":\(self.status),\"rule\":\(Self.quoted(self.rule)),\"cache\":\(Self.quoted(self.cache))"
         line += ",\"bytes\":\(self.bytesOut),\"duration_ms\":\(Self.milliseconds(self.duration))"
         if let originDuration = self.originDuration {
             line += ",\"origin_ms\":\(Self.milliseconds(originDuration))"

@@ -10,7 +10,8 @@ public enum Explanation {
         lines.add("request", "\(request.method) \(target)" + (request.host.isEmpty ? "" : " (host \(request.host))"))
         if let index = decision.ruleIndex {
             let rule = config.rules[index]
-            lines.add("rule", "\(rule.name) (rule \(index + 1) of \(config.rules.count), at \(rule.location)): \(rule.match.summary)")
+            let location = rule.location == .unknown ? "" : ", at \(rule.location)"
+            lines.add("rule", "\(rule.name) (rule \(index + 1) of \(config.rules.count)\(location)): \(rule.match.summary)")
         } else {
             lines.add("rule", "\(Decision.defaultRuleName): no rule matches")
         }

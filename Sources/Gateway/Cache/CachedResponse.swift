@@ -1,0 +1,55 @@
+import CacheSemantics
+import NIOCore
+import NIOHTTP1
+
+/// A stored response: immutable once made, shared by every hit that reads it. A 304 from the origin
+/// makes a new one (`refreshed`) rather than changing this one under a reader.
+final class CachedResponse: Sendable {
+    let key: CacheKey
+    let status: HTTPResponseStatus
+    /// What may be stored: hop-by-hop fields and `Age` removed.
+    let headers: HTTPHeaders
+    /// The whole body, one contiguous buffer: a hit is one write.
+    let body: ByteBuffer
+    let freshness: Freshness
+    let basis: AgeBasis
+    let etag: String?
+    let lastModified: Int64?
+    let date: Int64?
+    /// The request header values (normalised) that `Vary` selected when it was stored.
+    let variant: VariantKey
+    /// Bytes this entry is charged against the memory budget.
+    let cost: Int
+
+    init(key: CacheKey, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, freshness: Freshness, basis: AgeBasis, variant: VariantKey) {
+        self.key = key
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.freshness = freshness
+        self.basis = basis
+        self.etag = headers.first(name: "etag")
+        self.lastModified = headers.first(name: "last-modified").flatMap { HTTPDate.parse($0) }
+        self.date = headers.first(name: "date").flatMap { HTTPDate.parse($0) }
+        self.variant = variant
+        var cost = body.readableBytes + key.primary.utf8.count + 256
+        for header in headers { cost += header.name.utf8.count + header.value.utf8.count + 32 }
+        self.cost = cost
+    }
+
+    /// After a 304: the stored headers updated with the new ones (RFC 9111 4.3.4), new times and freshness.
+    func refreshed(with notModified: HTTPHeaders, freshness: Freshness, basis: AgeBasis) -> CachedResponse {
+        var headers = self.headers
+        for (name, value) in notModified where !CachedResponse.notUpdatedOn304.contains(name.lowercased()) {
+            headers.replaceOrAdd(name: name, value: value)
+        }
+        return CachedResponse(key: self.key, status: self.status, headers: headers, body: self.body, freshness: freshness, basis: basis, variant: self.variant)
+    }
+
+    /// Fields a 304 must not overwrite: they describe the stored body, which the 304 did not carry.
+    static let notUpdatedOn304: Set<String> = ["content-length", "content-encoding", "content-range", "transfer-encoding", "age"]
+
+    func reuse(at now: Double) -> Reuse { Reuse.decide(self.freshness, basis: self.basis, now: now) }
+
+    func age(at now: Double) -> Int64 { Int64(self.basis.currentAge(at: now)) }
+}
