@@ -52,9 +52,11 @@ public final class ScriptedOrigin: Sendable {
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
         self.channel.withLockedValue { $0 = channel }
+        self.boundPort.withLockedValue { $0 = channel.localAddress?.port ?? 0 }
     }
 
-    public var port: Int { self.channel.withLockedValue { $0?.localAddress?.port } ?? 0 }
+    public var port: Int { self.boundPort.withLockedValue { $0 } }
+    private let boundPort = NIOLockedValueBox(0)
 
     public var url: String { "http://127.0.0.1:\(self.port)" }
 
@@ -74,9 +76,14 @@ public final class ScriptedOrigin: Sendable {
         self.responder.withLockedValue { $0 = responder }
     }
 
+    /// Stops listening and closes its connections; calling it again does nothing.
     public func stop() async {
-        let channel = self.channel.withLockedValue { $0 }
-        try? await channel?.close()
+        let channel = self.channel.withLockedValue { channel -> Channel? in
+            defer { channel = nil }
+            return channel
+        }
+        guard let channel else { return }
+        try? await channel.close()
         if self.ownsGroup { try? await self.group.shutdownGracefully() }
     }
 

@@ -24,12 +24,12 @@ struct ConnectionLimitsTests {
 
     @Test("an idle keep-alive connection is closed after server.idle_timeout")
     func idle() async throws {
-        let edge = try await EdgeHarness.start(yaml: "server: { idle_timeout: 300ms }\n")
+        let edge = try await EdgeHarness.start(yaml: "server: { idle_timeout: 1s }\n")
         try await edge.run { edge in
             try await edge.withConnection { connection in
                 let first = try await connection.request(.GET, "/a")
                 #expect(first.statusCode == 200)
-                #expect(await connection.waitForClose(timeout: 3))
+                #expect(await connection.waitForClose(timeout: 6))
             }
         }
     }

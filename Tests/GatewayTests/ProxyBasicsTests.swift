@@ -34,9 +34,10 @@ struct ProxyBasicsTests {
         }
     }
 
-    @Test("HEAD gets the origin's headers and no body")
+    @Test("HEAD on a bypass rule goes to the origin as HEAD and gets headers only")
     func head() async throws {
-        let edge = try await EdgeHarness.start { _ in .text("twelve bytes") }
+        let yaml = "rules:\n  - name: pass\n    match: { path: \"/*\" }\n    cache: bypass\n"
+        let edge = try await EdgeHarness.start(yaml: yaml) { _ in .text("twelve bytes") }
         try await edge.run { edge in
             try await edge.withConnection { connection in
                 let head = try await connection.request(.HEAD, "/h")
