@@ -48,6 +48,9 @@ final class MemoryTier: Sendable {
 
     var stats: Stats { self.state.withLockedValue { $0.stats } }
 
+    /// Nodes in the two queues, live or dead: bounded, or replacements would leak.
+    var queuedNodes: Int { self.state.withLockedValue { $0.small.count + $0.main.count } }
+
     /// The stored variant of `key` that fits this request's headers; counts as a use.
     func lookup(_ key: CacheKey, request: HTTPHeaders) -> CachedResponse? {
         self.state.withLockedValue { state in
