@@ -3,6 +3,7 @@ import GatewayTestSupport
 import NIOCore
 import NIOHTTP1
 import OriginKit
+import RawStructuredFieldValues
 import Testing
 
 /// End-to-end cache behaviour: the real gateway against a scripted origin that counts what reaches it,
@@ -33,7 +34,7 @@ struct CacheApplicationTests {
             let first = try await edge.request(.GET, "/_app/immutable/app.123.js")
             #expect(first.statusCode == 200)
             #expect(first.header("x-cache") == "MISS")
-            #expect(first.header("cache-status") == "edge-gateway; fwd=miss; fwd-status=200; stored; ttl=31536000")
+            #expect(first.header("cache-status") == "edge-gateway; fwd=miss; fwd-status=200; stored; ttl=31536000; detail=rule")
             #expect(first.header("cache-control") == "public, max-age=31536000, immutable")
 
             clock.advance(by: 364 * 86_400)
@@ -155,7 +156,7 @@ struct CacheSemanticsEndToEndTests {
             clock.advance(by: 50)
             let hit = try await edge.request(.GET, "/r")
             #expect(hit.header("x-cache") == "HIT")
-            #expect(hit.header("cache-status") == "edge-gateway; hit; ttl=50")
+            #expect(hit.header("cache-status") == "edge-gateway; hit; ttl=50; detail=s-maxage")
             #expect(edge.origin.requestCount == 1)
         }
     }
@@ -311,7 +312,7 @@ struct CacheSemanticsEndToEndTests {
         }
         try await edge.run { edge in
             let (first, second) = try await self.twice(edge, "/lm")
-            #expect(first.header("cache-status") == "edge-gateway; fwd=miss; fwd-status=200; stored; ttl=86400")
+            #expect(first.header("cache-status") == "edge-gateway; fwd=miss; fwd-status=200; stored; ttl=86400; detail=heuristic")
             #expect(second.header("x-cache") == "HIT")
             let (plain1, plain2) = try await self.twice(edge, "/plain")
             #expect(plain1.header("x-cache") == "DYNAMIC")
@@ -403,6 +404,46 @@ struct CacheSemanticsEndToEndTests {
                 for try await status in group { #expect(status == 200) }
             }
             #expect(edge.origin.requestCount == 10)
+        }
+    }
+}
+
+@Suite("HTTP cache: what the client is told")
+struct CacheStatusTests {
+    @Test("Cache-Status parses as an RFC 8941 list whose last member is the gateway's, and says who set the TTL")
+    func cacheStatusIsStructured() async throws {
+        let yaml = """
+            rules:
+              - name: override
+                match: { path: "/override" }
+                cache: { edge_ttl: 30s }
+              - name: respect
+                match: { path: ["/respect", "/respect-none"] }
+                cache: { edge_ttl: 30s, mode: respect_origin }
+
+            """
+        let edge = try await EdgeHarness.start(yaml: yaml) { request in
+            if request.path == "/respect-none" { return .text("x") }
+            return .text("x", headers: ["cache-control": "max-age=10", "cache-status": "upstream-cdn; hit"])
+        }
+        try await edge.run { edge in
+            let override = try await edge.request(.GET, "/override")
+            let respect = try await edge.request(.GET, "/respect")
+            let respectNone = try await edge.request(.GET, "/respect-none")
+            #expect(override.header("cache-status") == "upstream-cdn; hit, edge-gateway; fwd=miss; fwd-status=200; stored; ttl=30; detail=rule")
+            #expect(respect.header("cache-status") == "upstream-cdn; hit, edge-gateway; fwd=miss; fwd-status=200; stored; ttl=10; detail=max-age")
+            #expect(respectNone.header("cache-status") == "edge-gateway; fwd=miss; fwd-status=200; stored; ttl=30; detail=rule")
+            let hit = try await edge.request(.GET, "/override")
+            for value in [override, respect, hit].compactMap({ $0.header("cache-status") }) {
+                var parser = StructuredFieldValueParser(Array(value.utf8))
+                let list = try parser.parseListFieldValue()
+                guard case .item(let ours) = try #require(list.last) else {
+                    Issue.record("last member is not an item: \(value)")
+                    continue
+                }
+                #expect(ours.bareItem == .token("edge-gateway"))
+                #expect(ours.parameters.contains { $0.0 == "ttl" })
+            }
         }
     }
 }

@@ -81,9 +81,11 @@ final class CacheFill {
         self.decision = decision
         let ttl: Int64?
         let notStored: NotStoredReason?
+        var source: Freshness.Source?
         switch decision {
         case .store(let freshness):
             self.storing = true
+            source = freshness.source
             ttl = freshness.lifetime - Int64(AgeBasis(requestTime: self.requestTime, responseTime: self.responseTime, dateValue: facts.date, ageValue: facts.age).correctedInitialAge)
             notStored = nil
             if self.plan.clientConditional, head.headers.first(name: "content-length") != nil {
@@ -96,9 +98,9 @@ final class CacheFill {
             self.report(.notStorable)
         }
         if self.plan.stale != nil {
-            return .stream(.expired(ttl: ttl, originStatus: status, notStored: notStored))
+            return .stream(.expired(ttl: ttl, originStatus: status, notStored: notStored, source: source))
         }
-        return .stream(.miss(ttl: ttl, originStatus: status, notStored: notStored))
+        return .stream(.miss(ttl: ttl, originStatus: status, notStored: notStored, source: source))
     }
 
     func responseBody(_ buffer: ByteBuffer) {
@@ -126,12 +128,12 @@ final class CacheFill {
             ) else {
                 self.report(.notStorable)
                 self.cache.memory.remove(stale.key)
-                return .entry(stale, .revalidated(ttl: 0))
+                return .entry(stale, .revalidated(ttl: 0, source: stale.freshness.source))
             }
             let refreshed = stale.refreshed(with: head.headers, freshness: freshness, basis: self.basis(head))
             self.cache.memory.insert(refreshed)
             self.report(.stored)
-            return .entry(refreshed, .revalidated(ttl: refreshed.freshness.lifetime - refreshed.age(at: now)))
+            return .entry(refreshed, .revalidated(ttl: refreshed.freshness.lifetime - refreshed.age(at: now), source: freshness.source))
         case .staleOnError(let status):
             self.report(.failed)
             guard let stale = self.plan.stale else { return nil }
@@ -139,10 +141,13 @@ final class CacheFill {
         case .conditional:
             if let entry = self.store(head) {
                 self.report(.stored)
-                return .entry(entry, .miss(ttl: entry.freshness.lifetime - entry.age(at: now), originStatus: head.status.code, notStored: nil))
+                return .entry(
+                    entry,
+                    .miss(ttl: entry.freshness.lifetime - entry.age(at: now), originStatus: head.status.code, notStored: nil, source: entry.freshness.source)
+                )
             }
             self.report(.notStorable)
-            return .passThrough(head, self.joinedBody(), .miss(ttl: nil, originStatus: head.status.code, notStored: .tooLarge))
+            return .passThrough(head, self.joinedBody(), .miss(ttl: nil, originStatus: head.status.code, notStored: .tooLarge, source: nil))
         case nil:
             if self.storing, self.store(head) != nil {
                 self.report(.stored)

@@ -4,20 +4,20 @@ import NIOHTTP1
 /// What the cache did for one response, named once and shown twice: `X-Cache` in Cloudflare's
 /// vocabulary and `Cache-Status` (RFC 9211), so what the code decided is what the client sees.
 enum CacheOutcome: Sendable, Equatable {
-    /// Fresh from the cache.
-    case hit(ttl: Int64)
+    /// Fresh from the cache; `source` says what set its freshness (the rule or the origin's header).
+    case hit(ttl: Int64, source: Freshness.Source)
     /// Stale within stale-while-revalidate, served while one background fetch refreshes it.
     case updating(ttl: Int64)
     /// Stale, served because the origin failed (stale-if-error). `originStatus` when it answered at all.
     case stale(ttl: Int64, originStatus: UInt?)
     /// Stale, validated by the origin with 304.
-    case revalidated(ttl: Int64)
+    case revalidated(ttl: Int64, source: Freshness.Source)
     /// Stale, replaced by a new response from the origin.
-    case expired(ttl: Int64?, originStatus: UInt, notStored: NotStoredReason?)
+    case expired(ttl: Int64?, originStatus: UInt, notStored: NotStoredReason?, source: Freshness.Source?)
     /// Not in the cache; fetched.
-    case miss(ttl: Int64?, originStatus: UInt, notStored: NotStoredReason?)
+    case miss(ttl: Int64?, originStatus: UInt, notStored: NotStoredReason?, source: Freshness.Source?)
     /// Not in the cache; answered from another request's fetch of the same key.
-    case collapsed(ttl: Int64)
+    case collapsed(ttl: Int64, source: Freshness.Source)
     /// The rule says bypass.
     case bypass(originStatus: UInt?)
     /// Not eligible for the cache: unsafe method, range on a miss, hit-for-miss.
@@ -29,8 +29,8 @@ enum CacheOutcome: Sendable, Equatable {
         case .updating: return "UPDATING"
         case .stale: return "STALE"
         case .revalidated: return "REVALIDATED"
-        case .expired(_, _, let notStored): return notStored == nil ? "EXPIRED" : "DYNAMIC"
-        case .miss(_, _, let notStored): return notStored == nil ? "MISS" : "DYNAMIC"
+        case .expired(_, _, let notStored, _): return notStored == nil ? "EXPIRED" : "DYNAMIC"
+        case .miss(_, _, let notStored, _): return notStored == nil ? "MISS" : "DYNAMIC"
         case .collapsed: return "MISS"
         case .bypass: return "BYPASS"
         case .dynamic: return "DYNAMIC"
@@ -42,9 +42,10 @@ enum CacheOutcome: Sendable, Equatable {
         var value = CacheOutcome.cacheName
         func param(_ text: String) { value += "; " + text }
         switch self {
-        case .hit(let ttl):
+        case .hit(let ttl, let source):
             param("hit")
             param("ttl=\(ttl)")
+            param("detail=\(source.rawValue)")
         case .updating(let ttl):
             param("hit")
             param("ttl=\(ttl)")
@@ -54,22 +55,24 @@ enum CacheOutcome: Sendable, Equatable {
             if let status { param("fwd-status=\(status)") }
             param("ttl=\(ttl)")
             param("detail=stale-if-error")
-        case .revalidated(let ttl):
+        case .revalidated(let ttl, let source):
             param("fwd=stale")
             param("fwd-status=304")
             param("ttl=\(ttl)")
-        case .expired(let ttl, let status, let notStored):
+            param("detail=\(source.rawValue)")
+        case .expired(let ttl, let status, let notStored, let source):
             param("fwd=stale")
             param("fwd-status=\(status)")
-            Self.storage(ttl: ttl, notStored: notStored, param)
-        case .miss(let ttl, let status, let notStored):
+            Self.storage(ttl: ttl, notStored: notStored, source: source, param)
+        case .miss(let ttl, let status, let notStored, let source):
             param("fwd=miss")
             param("fwd-status=\(status)")
-            Self.storage(ttl: ttl, notStored: notStored, param)
-        case .collapsed(let ttl):
+            Self.storage(ttl: ttl, notStored: notStored, source: source, param)
+        case .collapsed(let ttl, let source):
             param("fwd=miss")
             param("collapsed")
             param("ttl=\(ttl)")
+            param("detail=\(source.rawValue)")
         case .bypass(let status):
             param("fwd=bypass")
             if let status { param("fwd-status=\(status)") }
@@ -82,12 +85,13 @@ enum CacheOutcome: Sendable, Equatable {
         return value
     }
 
-    private static func storage(ttl: Int64?, notStored: NotStoredReason?, _ param: (String) -> Void) {
+    private static func storage(ttl: Int64?, notStored: NotStoredReason?, source: Freshness.Source?, _ param: (String) -> Void) {
         if let notStored {
             param("detail=\(notStored.rawValue)")
         } else {
             param("stored")
             if let ttl { param("ttl=\(ttl)") }
+            if let source { param("detail=\(source.rawValue)") }
         }
     }
 

@@ -90,7 +90,7 @@ struct EdgePipeline {
             switch entry.reuse(at: now) {
             case .fresh(let age, let remaining):
                 _ = age
-                return .serve(entry, .hit(ttl: remaining), plan, refresh: nil)
+                return .serve(entry, .hit(ttl: remaining, source: entry.freshness.source), plan, refresh: nil)
             case .staleWhileRevalidate:
                 let ttl = entry.freshness.lifetime - entry.age(at: now)
                 let refresh = self.cache.coalescer.tryLead(key.primary) ? self.cachePlan(plan, key: key, stale: entry, role: .background) : nil
@@ -120,7 +120,7 @@ struct EdgePipeline {
         let now = self.cache.clock.now()
         let entry = self.cache.memory.lookup(key, request: plan.clientHead.headers)
         if let entry, outcome == .stored, case .fresh(_, let remaining) = entry.reuse(at: now) {
-            return .serve(entry, .collapsed(ttl: remaining), plan, refresh: nil)
+            return .serve(entry, .collapsed(ttl: remaining, source: entry.freshness.source), plan, refresh: nil)
         }
         if let entry, outcome == .failed, Reuse.mayServeOnError(entry.freshness, basis: entry.basis, now: now) {
             return .serve(entry, .stale(ttl: entry.freshness.lifetime - entry.age(at: now), originStatus: nil), plan, refresh: nil)
@@ -163,7 +163,7 @@ struct EdgePipeline {
         if let outcome {
             CachedHead.mark(&head.headers, outcome)
             switch outcome {
-            case .miss(_, _, nil), .expired(_, _, nil):
+            case .miss(_, _, nil, _), .expired(_, _, nil, _):
                 plan.cache?.browser.apply(to: &head.headers)
                 head.headers.replaceOrAdd(name: "age", value: "0")
             default:
