@@ -10,12 +10,15 @@ public final class GatewayRuntime: Sendable {
     let accessLog: AccessLog
     let logger: Logger
     let cache: HTTPCache
+    let limiter: RateLimiter
 
     /// `clock` is the wall clock cache freshness is measured on; tests pass a `ManualWallClock`.
     public init(config: GatewayConfig, accessLog: AccessLog, logger: Logger, clock: any WallClock = SystemWallClock()) {
         let cache = HTTPCache(config: config.cache, clock: clock)
+        let limiter = RateLimiter(shared: nil)
         self.cache = cache
-        self.current = NIOLockedValueBox(EdgePipeline(config: config, cache: cache, via: Self.via))
+        self.limiter = limiter
+        self.current = NIOLockedValueBox(EdgePipeline(config: config, cache: cache, limiter: limiter, via: Self.via))
         self.accessLog = accessLog
         self.logger = logger
     }
@@ -28,7 +31,7 @@ public final class GatewayRuntime: Sendable {
 
     /// New requests see the new rules; requests in flight keep the pipeline they started with.
     public func replace(config: GatewayConfig) {
-        self.current.withLockedValue { $0 = EdgePipeline(config: config, cache: self.cache, via: Self.via) }
+        self.current.withLockedValue { $0 = EdgePipeline(config: config, cache: self.cache, limiter: self.limiter, via: Self.via) }
     }
 
     /// Drops every stored response at once (a new key namespace).

@@ -13,11 +13,12 @@ enum CachedHead {
 
     static func make(
         _ entry: CachedResponse, outcome: CacheOutcome, now: Double, request: HTTPRequestHead, browser: BrowserPolicy,
-        via: String, close: Bool
+        limit: LimitVerdict?, via: String, close: Bool
     ) -> (HTTPResponseHead, Body) {
         var headers = entry.headers
         headers.replaceOrAdd(name: "age", value: String(entry.age(at: now)))
         CachedHead.mark(&headers, outcome)
+        limit?.headers(into: &headers)
         browser.apply(to: &headers)
         headers.add(name: "via", value: via)
         if close { headers.add(name: "connection", value: "close") } else if request.version == .http1_0 { headers.add(name: "connection", value: "keep-alive") }

@@ -23,6 +23,8 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     private var peerIP = "0.0.0.0"
     /// The request being answered.
     private var currentHead: HTTPRequestHead?
+    /// Waiting for the limiter's verdict (a shared-store round trip).
+    private var limitPending = false
     /// A request parked behind another request's fetch of the same key.
     private var waiting: Waiting?
 
@@ -73,7 +75,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             if let exchange = self.exchange {
                 self.clock.requestEnded()
                 exchange.requestEnd(trailers)
-            } else if self.waiting != nil {
+            } else if self.waiting != nil || self.limitPending {
                 self.clock.requestEnded()
             }
         }
@@ -88,6 +90,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.clock.stop()
         self.waiting?.timeout?.cancel()
         self.waiting = nil
+        self.limitPending = false
         // A client that went away cancels its origin request.
         self.exchange?.clientWentAway()
         self.exchange = nil
@@ -158,6 +161,27 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
                 )
             }
             exchange.begin()
+        case .limit(let plan, let policy):
+            let loop = context.eventLoop
+            let handler = NIOLoopBound(self, eventLoop: loop)
+            let waiter: Coalescer.Waiter = { outcome in
+                loop.execute { handler.value.resumeWaiting(outcome) }
+            }
+            self.limitPending = true
+            pipeline.limiter.check(
+                rule: plan.decision.ruleName, policy: policy, clientIP: plan.identity.clientIP, path: plan.target.path,
+                headers: plan.clientHead.headers, now: pipeline.cache.clock.now(), eventLoop: loop
+            ).assumeIsolated().whenSuccess { verdict in
+                guard self.limitPending, let context = self.context else { return }
+                self.limitPending = false
+                let next = pipeline.afterLimit(plan, verdict: verdict, waiter: waiter)
+                if case .respond = next {
+                    self.runtime.accessLog.write(
+                        pipeline.record(plan, status: 429, bytesOut: 0, originDuration: nil, outcome: nil, now: .now())
+                    )
+                }
+                self.carryOut(next, pipeline: pipeline, context: context)
+            }
         case .wait(let plan):
             let waiting = Waiting(plan: plan, pipeline: pipeline)
             // Bounded: if the leader never reports, fetch alone.
@@ -206,7 +230,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         let close = !plan.clientKeepAlive || (self.exchange != nil && self.exchange?.requestComplete == false)
         let (head, body) = CachedHead.make(
             entry, outcome: outcome, now: pipeline.cache.clock.now(), request: plan.clientHead,
-            browser: plan.cache?.browser ?? BrowserPolicy(plan.decision.cache), via: pipeline.via, close: close
+            browser: plan.cache?.browser ?? BrowserPolicy(plan.decision.cache), limit: plan.limit, via: pipeline.via, close: close
         )
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         switch body {

@@ -8,6 +8,7 @@ import Rules
 ///   0 admit     bounds on the request head: 414, 431, 413 by declared length, 400 for what is not HTTP
 ///   1 identify  client IP (X-Forwarded-For only from trusted proxies), host, normalised path and query
 ///   2 route     rules.decide(request) -> Decision
+///   3 limit     the rule's burst (memory) and sustained (shared) limits -> 429, or on
 ///   4 look up   CacheKey -> memory tier: fresh, stale-while-revalidate, or a (coalesced) fetch
 ///   5 forward   the request as the origin will see it
 ///   6 shape     the answer as the client will see it: Age, X-Cache, Cache-Status, browser Cache-Control
@@ -17,6 +18,7 @@ import Rules
 struct EdgePipeline {
     let config: GatewayConfig
     let cache: HTTPCache
+    let limiter: RateLimiter
     let via: String
 
     enum Start {
@@ -27,6 +29,8 @@ struct EdgePipeline {
         case serve(CachedResponse, CacheOutcome, ForwardPlan, refresh: ForwardPlan?)
         /// Another request is fetching this key: the waiter passed in will be called.
         case wait(ForwardPlan)
+        /// The rule has a limit: ask the limiter, then `afterLimit`.
+        case limit(ForwardPlan, LimitPolicy)
     }
 
     func start(_ head: HTTPRequestHead, peerIP: String, now: NIODeadline, waiter: @escaping Coalescer.Waiter) -> Start {
@@ -68,6 +72,19 @@ struct EdgePipeline {
             maxBodyBytes: decision.maxBody.bytes,
             startedAt: now
         )
+        // 3 limit
+        if let policy = decision.limit {
+            return .limit(plan, policy)
+        }
+        // 4 look up
+        return self.lookUp(&plan, waiter: waiter)
+    }
+
+    /// Step 3's verdict is in: a 429, or on to the cache.
+    func afterLimit(_ plan: ForwardPlan, verdict: LimitVerdict, waiter: @escaping Coalescer.Waiter) -> Start {
+        guard verdict.allowed else { return .respond(verdict.refusal()) }
+        var plan = plan
+        plan.limit = verdict
         // 4 look up
         return self.lookUp(&plan, waiter: waiter)
     }
@@ -160,6 +177,7 @@ struct EdgePipeline {
     // 6 shape
     func shape(_ originHead: HTTPResponseHead, for plan: ForwardPlan, outcome: CacheOutcome?, closeAfter: Bool) -> HTTPResponseHead {
         var head = ResponseShaper.head(from: originHead, clientVersion: plan.clientVersion, via: self.via, close: closeAfter)
+        plan.limit?.headers(into: &head.headers)
         if let outcome {
             CachedHead.mark(&head.headers, outcome)
             switch outcome {

@@ -24,6 +24,8 @@ struct ForwardPlan {
     var cache: CachePlan?
     /// What the response says about the cache when nothing is stored (bypass, unsafe method, ...).
     var passOutcome: CacheOutcome?
+    /// The rule's rate-limit verdict, reported on the response (X-RateLimit-*, RateLimit).
+    var limit: LimitVerdict?
 
     var clientVersion: HTTPVersion { self.clientHead.version }
     var clientKeepAlive: Bool { self.clientHead.isKeepAlive }

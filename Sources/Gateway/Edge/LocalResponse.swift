@@ -6,6 +6,7 @@ struct LocalResponse: Error {
     var status: HTTPResponseStatus
     var headers: HTTPHeaders
     var body: String
+    var contentType = "text/plain; charset=utf-8"
     /// Close the client connection after writing: the request stream is not in a state to continue.
     var closeConnection: Bool
 
@@ -14,6 +15,15 @@ struct LocalResponse: Error {
         self.body = "\(status.code) \(status.reasonPhrase): \(reason)\n"
         self.headers = headers
         self.closeConnection = closeConnection
+    }
+
+    /// A JSON body (an API client's error, such as a 429).
+    init(_ status: HTTPResponseStatus, json: String, headers: HTTPHeaders = [:]) {
+        self.status = status
+        self.body = json + "\n"
+        self.headers = headers
+        self.closeConnection = false
+        self.contentType = "application/json"
     }
 
     static func badRequest(_ reason: String) -> LocalResponse {
@@ -39,7 +49,7 @@ struct LocalResponse: Error {
 
     func head(version: HTTPVersion, via: String) -> HTTPResponseHead {
         var headers = self.headers
-        headers.replaceOrAdd(name: "content-type", value: "text/plain; charset=utf-8")
+        headers.replaceOrAdd(name: "content-type", value: self.contentType)
         headers.replaceOrAdd(name: "content-length", value: String(self.body.utf8.count))
         headers.replaceOrAdd(name: "cache-control", value: "no-store")
         headers.add(name: "via", value: via)

@@ -1,0 +1,103 @@
+import NIOCore
+import NIOHTTP1
+import Rules
+
+/// Step 3 of the walk: the WAF limits of the matched rule, decided before the cache so a limited client
+/// cannot scrape cached pages. The burst limit is counted in memory (per instance, per second); the
+/// sustained limit in the shared store (Redis, when configured) or, when it is away, in memory.
+final class RateLimiter: Sendable {
+    let burst: WindowTable
+    let sustainedLocal: WindowTable
+    let shared: (any SharedLimitStore)?
+    /// When the shared store is away, each instance enforces this share of the sustained limit.
+    let localShare: Double
+
+    init(capacity: Int = 200_000, shared: (any SharedLimitStore)?, localShare: Double = 1.0) {
+        self.burst = WindowTable(capacity: capacity)
+        self.sustainedLocal = WindowTable(capacity: capacity)
+        self.shared = shared
+        self.localShare = localShare
+    }
+
+    /// Decides for one request. Memory-only decisions complete at once; shared ones on `eventLoop`.
+    func check(
+        rule: String, policy: LimitPolicy, clientIP: String, path: String, headers: HTTPHeaders, now: Double, eventLoop: EventLoop
+    ) -> EventLoopFuture<LimitVerdict> {
+        let key = LimitKey.make(rule: rule, policy: policy, clientIP: clientIP, path: path, headers: headers)
+        let block = policy.block.map { Double($0.wholeSeconds) }
+        if let burst = policy.burst {
+            let decision = self.burst.decide(
+                key, limit: burst.count, windowSeconds: Double(burst.unit.duration.wholeSeconds), now: now, block: nil
+            )
+            if !decision.allowed {
+                return eventLoop.makeSucceededFuture(LimitVerdict(rule: rule, sustained: nil, burst: decision))
+            }
+        }
+        let sustained = policy.sustained
+        let window = Double(sustained.unit.duration.wholeSeconds)
+        guard let shared = self.shared, shared.isAvailable else {
+            let limit = self.shared == nil ? sustained.count : max(1, Int((Double(sustained.count) * self.localShare).rounded(.down)))
+            let decision = self.sustainedLocal.decide(key, limit: limit, windowSeconds: window, now: now, block: block)
+            return eventLoop.makeSucceededFuture(LimitVerdict(rule: rule, sustained: decision, burst: nil))
+        }
+        return shared.decide(key: key, limit: sustained.count, windowSeconds: window, now: now, block: block, on: eventLoop)
+            .map { LimitVerdict(rule: rule, sustained: $0, burst: nil) }
+            .flatMapError { _ in
+                // No request fails because the shared store failed: count it here instead.
+                let limit = max(1, Int((Double(sustained.count) * self.localShare).rounded(.down)))
+                let decision = self.sustainedLocal.decide(key, limit: limit, windowSeconds: window, now: now, block: block)
+                return eventLoop.makeSucceededFuture(LimitVerdict(rule: rule, sustained: decision, burst: nil))
+            }
+    }
+}
+
+/// The sustained windows shared by every instance (Redis).
+protocol SharedLimitStore: Sendable {
+    /// False while the store is known to be down (circuit open): callers count locally without waiting.
+    var isAvailable: Bool { get }
+    func decide(key: String, limit: Int, windowSeconds: Double, now: Double, block: Double?, on eventLoop: EventLoop)
+        -> EventLoopFuture<RateLimitDecision>
+}
+
+/// The limiter's answer for one request and the headers that report it.
+struct LimitVerdict: Sendable {
+    let rule: String
+    let sustained: RateLimitDecision?
+    /// Set when the burst limit refused the request.
+    let burst: RateLimitDecision?
+
+    var allowed: Bool { (self.burst?.allowed ?? true) && (self.sustained?.allowed ?? true) }
+
+    /// The decision the headers speak of: the one that refused, else the sustained one.
+    private var reported: RateLimitDecision? {
+        if let burst, !burst.allowed { return burst }
+        return self.sustained
+    }
+
+    /// X-RateLimit-* (the de-facto headers) and the IETF RateLimit-Policy / RateLimit fields
+    /// (draft-ietf-httpapi-ratelimit-headers: `"name";q=LIMIT;w=WINDOW` and `"name";r=REMAINING;t=RESET`).
+    func headers(into headers: inout HTTPHeaders) {
+        guard let decision = self.reported else { return }
+        let policy = (self.burst?.allowed == false) ? "\(self.rule)-burst" : self.rule
+        headers.replaceOrAdd(name: "x-ratelimit-limit", value: String(decision.limit))
+        headers.replaceOrAdd(name: "x-ratelimit-remaining", value: String(decision.remaining))
+        headers.replaceOrAdd(name: "x-ratelimit-reset", value: String(decision.resetSeconds))
+        headers.replaceOrAdd(name: "ratelimit-policy", value: "\"\(policy)\";q=\(decision.limit);w=\(decision.windowSeconds)")
+        headers.replaceOrAdd(name: "ratelimit", value: "\"\(policy)\";r=\(decision.remaining);t=\(decision.resetSeconds)")
+        if !self.allowed {
+            headers.replaceOrAdd(name: "retry-after", value: String(max(1, decision.resetSeconds)))
+        }
+    }
+
+    /// The 429 the client gets.
+    func refusal() -> LocalResponse {
+        let decision = self.reported
+        let retry = max(1, decision?.resetSeconds ?? 1)
+        var response = LocalResponse(
+            .tooManyRequests,
+            json: #"{"error":"rate_limited","rule":\#(AccessRecord.quoted(self.rule)),"limit":\#(decision?.limit ?? 0),"window_seconds":\#(decision?.windowSeconds ?? 0),"retry_after":\#(retry)}"#
+        )
+        self.headers(into: &response.headers)
+        return response
+    }
+}
