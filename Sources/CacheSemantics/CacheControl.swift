@@ -45,8 +45,9 @@ public struct CacheControl: Sendable, Hashable {
             argument = value
         }
         switch name.trimmed.lowercased() {
-        case "max-age": self.maxAge = argument.flatMap(Self.seconds) ?? 0
-        case "s-maxage": self.sharedMaxAge = argument.flatMap(Self.seconds) ?? 0
+        // Repeated: the first occurrence counts (RFC 9111 4.2.1).
+        case "max-age": self.maxAge = self.maxAge ?? argument.flatMap(Self.seconds) ?? 0
+        case "s-maxage": self.sharedMaxAge = self.sharedMaxAge ?? argument.flatMap(Self.seconds) ?? 0
         case "no-store": self.noStore = true
         case "no-cache": self.noCache = true
         case "private": self.isPrivate = true
@@ -68,6 +69,8 @@ public struct CacheControl: Sendable, Hashable {
     /// delta-seconds: digits only; values past 2^31 are capped there (RFC 9111 1.2.2).
     static func seconds(_ text: Substring) -> Int64? {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        let text = text.drop(while: { $0 == "0" })  // leading zeros do not make a value large
+        if text.isEmpty { return 0 }
         if text.utf8.count > 10 { return 2_147_483_648 }
         return min(Int64(text) ?? 2_147_483_648, 2_147_483_648)
     }

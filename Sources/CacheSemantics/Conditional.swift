@@ -6,12 +6,12 @@ public enum Conditional {
         ifNoneMatch: [Substring], ifModifiedSince: Substring?, etag: String?, lastModified: Int64?, date: Int64?
     ) -> Bool {
         if !ifNoneMatch.isEmpty {
-            guard let etag else { return false }
-            let current = Self.opaque(Substring(etag))
+            // `*` matches any current representation, with or without an ETag (RFC 9110 13.1.2).
+            let current = etag.map { Self.opaque(Substring($0)) }
             for value in ifNoneMatch {
                 for candidate in CacheControl.split(value) {
                     if candidate == "*" { return true }
-                    if Self.opaque(candidate) == current { return true }
+                    if let current, Self.opaque(candidate) == current { return true }
                 }
             }
             return false
@@ -52,7 +52,9 @@ public enum ByteRangeRequest: Sendable, Equatable {
         if startText.isEmpty {
             // suffix: the last N bytes
             guard let suffix = Int(endText), suffix >= 0 else { return .ignored }
-            guard suffix > 0, length > 0 else { return .unsatisfiable }
+            guard suffix > 0 else { return .unsatisfiable }
+            // Satisfiable on an empty body (RFC 9110 14.1.1) but with no byte to send: answer 200, not 416.
+            guard length > 0 else { return .ignored }
             return .satisfiable(first: max(0, length - suffix), last: length - 1)
         }
         guard let first = Int(startText), first >= 0 else { return .ignored }

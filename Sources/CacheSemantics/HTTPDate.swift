@@ -45,7 +45,8 @@ public enum HTTPDate {
     private static func make(year: Int, month: Int, day: Int, time: String) -> Int64? {
         let parts = time.split(separator: ":")
         guard parts.count == 3, let hour = Int(parts[0]), let minute = Int(parts[1]), let second = Int(parts[2]),
-            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second), (1...31).contains(day)
+            (0...23).contains(hour), (0...59).contains(minute), (0...60).contains(second), (1...31).contains(day),
+            (0...9999).contains(year)  // 4DIGIT; a larger year overflows the day arithmetic below
         else { return nil }
         let days = Self.days(fromCivil: year, month, day)
         return days * 86_400 + Int64(hour * 3600 + minute * 60 + second)

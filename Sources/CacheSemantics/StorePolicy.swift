@@ -29,7 +29,11 @@ public enum StorePolicy {
         if let override, applies, override.mode == .override, let ttl = override.edgeTTL {
             // The rule's TTL stands for the origin's: its max-age, Expires and no-cache do not count here.
             freshness = Freshness(lifetime: ttl, source: .rule)
-        } else if response.hasExplicitExpiration || cc.noCache {
+        } else if response.hasExplicitExpiration
+            || (cc.noCache && (cc.isPublic || Self.heuristicallyCacheable.contains(response.status)))
+        {
+            // no-cache alone does not make a response storable (RFC 9111 3): it needs explicit freshness,
+            // public, or a heuristically cacheable status.
             freshness = Self.explicit(response)
         } else if let override, applies, let ttl = override.edgeTTL {
             freshness = Freshness(lifetime: ttl, source: .rule)

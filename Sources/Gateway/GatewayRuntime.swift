@@ -11,9 +11,14 @@ public final class GatewayRuntime: Sendable {
     let logger: Logger
     let cache: HTTPCache
     let limiter: RateLimiter
+    /// The bearer token the admin listener's purge endpoint requires; without one, purges are refused.
+    let adminToken: String?
 
     /// `clock` is the wall clock cache freshness is measured on; tests pass a `ManualWallClock`.
-    public init(config: GatewayConfig, accessLog: AccessLog, logger: Logger, clock: any WallClock = SystemWallClock()) {
+    public init(
+        config: GatewayConfig, accessLog: AccessLog, logger: Logger, clock: any WallClock = SystemWallClock(), adminToken: String? = nil
+    ) {
+        self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         let cache = HTTPCache(config: config.cache, clock: clock)
         let limiter = RateLimiter(shared: nil)
         self.cache = cache
@@ -36,6 +41,12 @@ public final class GatewayRuntime: Sendable {
 
     /// Drops every stored response at once (a new key namespace).
     public func purgeEverything() { self.cache.purgeEverything() }
+
+    /// Carries out a purge on this instance.
+    public func purge(_ request: PurgeRequest) {
+        self.cache.apply(request, at: Int64(self.cache.clock.now() * 1000))
+        self.logger.info("purged", metadata: ["purge": "\(request.summary)"])
+    }
 
     /// What the memory tier holds now.
     public var cacheStats: (objects: Int, bytes: Int, evictions: Int) {

@@ -52,8 +52,8 @@ struct Explain: ParsableCommand {
         guard let target = RequestTarget.parse(pathAndQuery) else {
             throw ValidationError("\"\(self.url)\" is not a path or http URL: expected e.g. /assets/app.js or http://example.com/path")
         }
-        let hostOnly = host.split(separator: ":").first.map { String($0).lowercased() } ?? ""
-        let facts = RequestFacts(method: self.method.uppercased(), host: hostOnly, path: target.path, query: target.query)
+        // Host patterns ignore the port and IPv6 brackets themselves.
+        let facts = RequestFacts(method: self.method.uppercased(), host: host.lowercased(), path: target.path, query: target.query)
         print(Explanation.render(config: config, request: facts, headers: parsedHeaders))
     }
 }

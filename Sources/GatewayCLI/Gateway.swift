@@ -9,9 +9,10 @@ struct GatewayCommand: AsyncParsableCommand {
             serve     run the gateway in front of the origin
             check     validate a rules file and summarise it
             explain   say what the gateway would do with one request
+            purge     drop cached responses on a running gateway (its admin API)
             """,
         version: GatewayVersion.current,
-        subcommands: [Serve.self, Check.self, Explain.self]
+        subcommands: [Serve.self, Check.self, Explain.self, Purge.self]
     )
 }
 

@@ -28,6 +28,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Admin listen address, HOST:PORT (overrides `admin`).")
     var admin: String?
 
+    @Option(name: .long, help: "Bearer token for the admin API's POST /purge (or GATEWAY_ADMIN_TOKEN). Without one, purges are refused.")
+    var adminToken: String?
+
     @Option(name: .long, help: "Access log: stdout, off, or a file path.")
     var accessLog: String = "stdout"
 
@@ -66,7 +69,8 @@ struct Serve: AsyncParsableCommand {
         if config.redis != nil {
             logger.warning("redis is configured, but this version keeps its cache and limits in memory only; redis is not contacted")
         }
-        let runtime = GatewayRuntime(config: config, accessLog: accessLog, logger: logger)
+        let token = self.adminToken ?? ProcessInfo.processInfo.environment["GATEWAY_ADMIN_TOKEN"]
+        let runtime = GatewayRuntime(config: config, accessLog: accessLog, logger: logger, adminToken: token)
         let server = GatewayServer(runtime: runtime, threads: self.threads, logger: logger)
         do {
             try await server.start()

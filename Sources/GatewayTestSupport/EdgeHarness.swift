@@ -20,6 +20,7 @@ public final class EdgeHarness: Sendable {
     public static func start(
         yaml: String = "",
         clock: (any WallClock)? = nil,
+        adminToken: String? = nil,
         responder: @escaping ScriptedOrigin.Responder = { _ in .text("hello from origin\n") }
     ) async throws -> EdgeHarness {
         let origin = ScriptedOrigin(responder: responder)
@@ -34,18 +35,22 @@ public final class EdgeHarness: Sendable {
             await origin.stop()
             throw HarnessConfigError(problems: problems.rendered(file: "test.yaml"))
         }
-        return try await Self.start(config: config, origin: origin, clock: clock)
+        return try await Self.start(config: config, origin: origin, clock: clock, adminToken: adminToken)
     }
 
     /// Starts the gateway on `config` (its listen and admin addresses replaced by free loopback ports)
     /// in front of an already started origin.
-    public static func start(config: GatewayConfig, origin: ScriptedOrigin, clock: (any WallClock)? = nil) async throws -> EdgeHarness {
+    public static func start(
+        config: GatewayConfig, origin: ScriptedOrigin, clock: (any WallClock)? = nil, adminToken: String? = nil
+    ) async throws -> EdgeHarness {
         var config = config
         config.listen = ListenAddress(host: "127.0.0.1", port: 0)
         config.admin = ListenAddress(host: "127.0.0.1", port: 0)
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .warning
-        let runtime = GatewayRuntime(config: config, accessLog: try AccessLog(.off), logger: logger, clock: clock ?? SystemWallClock())
+        let runtime = GatewayRuntime(
+            config: config, accessLog: try AccessLog(.off), logger: logger, clock: clock ?? SystemWallClock(), adminToken: adminToken
+        )
         let server = GatewayServer(runtime: runtime, threads: 1, logger: logger)
         try await server.start()
         return EdgeHarness(origin: origin, server: server)
@@ -70,6 +75,15 @@ public final class EdgeHarness: Sendable {
     ) async throws -> TestResponse {
         try await TestConnection.with(port: self.port) { connection in
             try await connection.request(method, uri, headers: headers, body: body, timeout: timeout)
+        }
+    }
+
+    /// `POST /purge` on the admin listener with `json`, as `gateway purge` would send it.
+    public func purge(_ json: String, token: String?) async throws -> TestResponse {
+        try await TestConnection.with(port: self.adminPort) { connection in
+            var headers = [("content-type", "application/json")]
+            if let token { headers.append(("authorization", "Bearer \(token)")) }
+            return try await connection.request(.POST, "/purge", headers: headers, body: json)
         }
     }
 

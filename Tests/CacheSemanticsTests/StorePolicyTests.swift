@@ -73,6 +73,8 @@ struct StorabilityTests {
         #expect(decide(response(status, "no-cache")) == .doNotStore(.noFreshness))
         // With explicit freshness it is stored, and validated before every use.
         #expect(decide(response(status, "no-cache, max-age=60")) == .store(expected(60, .maxAge, noCache: true)))
+        // public makes it storable (RFC 9111 3), validated before every use.
+        #expect(decide(response(status, "public, no-cache", etag: "\"v\"")) == .store(expected(0, .maxAge, noCache: true)))
     }
 
     @Test("heuristically cacheable statuses get heuristic freshness", arguments: [200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501])

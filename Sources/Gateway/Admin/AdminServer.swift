@@ -45,16 +45,31 @@ final class AdminHandler: ChannelInboundHandler {
 
     private let runtime: GatewayRuntime
     private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var bodyTooLarge = false
+    private static let maxBody = 1 << 20
 
     init(runtime: GatewayRuntime) { self.runtime = runtime }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
-        case .head(let head): self.head = head
-        case .body: break
+        case .head(let head):
+            self.head = head
+            self.body = []
+            self.bodyTooLarge = false
+        case .body(let buffer):
+            if self.body.count + buffer.readableBytes > Self.maxBody {
+                self.bodyTooLarge = true
+            } else {
+                self.body += buffer.readableBytesView
+            }
         case .end:
             guard let head = self.head else { return }
             self.head = nil
+            if self.bodyTooLarge {
+                self.respond(.payloadTooLarge, "the admin API takes bodies up to 1MiB\n", head: head, context: context)
+                return
+            }
             self.route(head, context: context)
         }
     }
@@ -78,14 +93,46 @@ final class AdminHandler: ChannelInboundHandler {
                     self.respond(.serviceUnavailable, "not ready: origin \(origin.url) unreachable (\(error))\n", head: head, context: context)
                 }
             }
+        case (.POST, "/purge"):
+            self.purge(head, context: context)
         default:
-            self.respond(.notFound, "not found: the admin listener serves /healthz and /readyz\n", head: head, context: context)
+            self.respond(
+                .notFound, "not found: the admin listener serves GET /healthz, GET /readyz and POST /purge\n", head: head, context: context
+            )
         }
     }
 
-    private func respond(_ status: HTTPResponseStatus, _ text: String, head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func purge(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard let token = self.runtime.adminToken else {
+            self.respondJSON(.forbidden, #"{"success":false,"errors":["purges are disabled: start the gateway with --admin-token or GATEWAY_ADMIN_TOKEN"]}"#, head: head, context: context)
+            return
+        }
+        let presented = head.headers.first(name: "authorization").flatMap { value -> String? in
+            value.lowercased().hasPrefix("bearer ") ? String(value.dropFirst(7)).trimmingCharacters(in: " ") : nil
+        }
+        guard let presented, ConstantTime.equal(presented, token) else {
+            self.respondJSON(.unauthorized, #"{"success":false,"errors":["missing or wrong bearer token"]}"#, head: head, context: context)
+            return
+        }
+        switch PurgeRequest.parse(json: self.body) {
+        case .failure(let error):
+            self.respondJSON(.badRequest, #"{"success":false,"errors":[\#(AccessRecord.quoted(error.message))]}"#, head: head, context: context)
+        case .success(let request):
+            self.runtime.purge(request)
+            self.respondJSON(.ok, #"{"success":true,"purged":\#(AccessRecord.quoted(request.summary))}"#, head: head, context: context)
+        }
+    }
+
+    private func respondJSON(_ status: HTTPResponseStatus, _ json: String, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        self.respond(status, json + "\n", head: head, context: context, contentType: "application/json")
+    }
+
+    private func respond(
+        _ status: HTTPResponseStatus, _ text: String, head: HTTPRequestHead, context: ChannelHandlerContext,
+        contentType: String = "text/plain; charset=utf-8"
+    ) {
         var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: "text/plain; charset=utf-8")
+        headers.add(name: "content-type", value: contentType)
         headers.add(name: "content-length", value: String(text.utf8.count))
         headers.add(name: "cache-control", value: "no-store")
         if !head.isKeepAlive { headers.add(name: "connection", value: "close") }
@@ -97,5 +144,20 @@ final class AdminHandler: ChannelInboundHandler {
         context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
             if !keepAlive { context.close(promise: nil) }
         }
+    }
+}
+
+/// Comparison whose time does not depend on where the strings differ, for secrets.
+enum ConstantTime {
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var difference = UInt8(truncatingIfNeeded: x.count ^ y.count)
+        for index in 0..<max(x.count, y.count) {
+            let left = index < x.count ? x[index] : 0
+            let right = index < y.count ? y[index] : 0
+            difference |= left ^ right
+        }
+        return difference == 0
     }
 }

@@ -173,7 +173,8 @@ final class CacheFill {
         let variant = VariantKey(names: ResponseFacts(head).vary, request: self.plan.requestHeaders)
         let entry = CachedResponse(
             key: self.plan.key, status: head.status, headers: headers, body: self.joinedBody(), freshness: freshness,
-            basis: self.basis(head), variant: variant
+            basis: self.basis(head), variant: variant, tags: CachedResponse.tags(in: head.headers),
+            storedAt: Int64(self.requestTime * 1000), host: self.plan.host, path: self.plan.path
         )
         return self.cache.memory.insert(entry) ? entry : nil
     }

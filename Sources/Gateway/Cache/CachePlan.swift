@@ -15,6 +15,8 @@ struct CachePlan {
     }
 
     let key: CacheKey
+    let host: String
+    let path: String
     let requestHeaders: HTTPHeaders
     /// The stored entry being revalidated (its validators were sent), or the stale one to fall back to.
     let stale: CachedResponse?

@@ -16,6 +16,8 @@ enum CachedHead {
         limit: LimitVerdict?, via: String, close: Bool
     ) -> (HTTPResponseHead, Body) {
         var headers = entry.headers
+        headers.remove(name: "cache-tag")
+        headers.remove(name: "surrogate-key")
         headers.replaceOrAdd(name: "age", value: String(entry.age(at: now)))
         CachedHead.mark(&headers, outcome)
         limit?.headers(into: &headers)

@@ -20,8 +20,21 @@ final class CachedResponse: Sendable {
     let variant: VariantKey
     /// Bytes this entry is charged against the memory budget.
     let cost: Int
+    /// Purge tags from the origin's `Cache-Tag` / `Surrogate-Key` (comma or space separated).
+    let tags: [String]
+    /// When it was stored (wall-clock ms), for purges by host, prefix and tag.
+    let storedAt: Int64
+    let host: String
+    let path: String
 
-    init(key: CacheKey, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, freshness: Freshness, basis: AgeBasis, variant: VariantKey) {
+    init(
+        key: CacheKey, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, freshness: Freshness, basis: AgeBasis,
+        variant: VariantKey, tags: [String] = [], storedAt: Int64 = 0, host: String = "", path: String = ""
+    ) {
+        self.tags = tags
+        self.storedAt = storedAt
+        self.host = host
+        self.path = path
         self.key = key
         self.status = status
         self.headers = headers
@@ -43,11 +56,28 @@ final class CachedResponse: Sendable {
         for (name, value) in notModified where !CachedResponse.notUpdatedOn304.contains(name.lowercased()) {
             headers.replaceOrAdd(name: name, value: value)
         }
-        return CachedResponse(key: self.key, status: self.status, headers: headers, body: self.body, freshness: freshness, basis: basis, variant: self.variant)
+        return CachedResponse(
+            key: self.key, status: self.status, headers: headers, body: self.body, freshness: freshness, basis: basis, variant: self.variant,
+            tags: self.tags, storedAt: Int64(basis.responseTime * 1000), host: self.host, path: self.path
+        )
     }
 
     /// Fields a 304 must not overwrite: they describe the stored body, which the 304 did not carry.
-    static let notUpdatedOn304: Set<String> = ["content-length", "content-encoding", "content-range", "transfer-encoding", "age"]
+    static let notUpdatedOn304: Set<String> = [
+        "content-length", "content-encoding", "content-range", "transfer-encoding", "age", "cache-tag", "surrogate-key",
+    ]
+
+    /// Tags named by `Cache-Tag` (Cloudflare, commas) and `Surrogate-Key` (Fastly, spaces).
+    static func tags(in headers: HTTPHeaders) -> [String] {
+        var tags: [String] = []
+        for value in headers[canonicalForm: "cache-tag"] {
+            tags += value.split(separator: ",").map { String($0).trimmingCharacters(in: " \t") }.filter { !$0.isEmpty }
+        }
+        for value in headers[canonicalForm: "surrogate-key"] {
+            tags += value.split(separator: " ").map(String.init).filter { !$0.isEmpty }
+        }
+        return tags
+    }
 
     func reuse(at now: Double) -> Reuse { Reuse.decide(self.freshness, basis: self.basis, now: now) }
 

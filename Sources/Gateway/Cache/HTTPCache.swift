@@ -8,12 +8,14 @@ import Rules
 final class HTTPCache: Sendable {
     let memory: MemoryTier
     let coalescer: Coalescer
+    let purges: PurgeLedger
     let clock: any WallClock
     private let namespace = NIOLockedValueBox<UInt64>(1)
 
     init(config: CacheConfig, clock: any WallClock) {
         self.memory = MemoryTier(budget: config.memory.bytes, maxObject: config.maxObject.bytes)
         self.coalescer = Coalescer()
+        self.purges = PurgeLedger()
         self.clock = clock
     }
 
@@ -24,10 +26,40 @@ final class HTTPCache: Sendable {
         CacheKey(version: self.version, host: host, target: target)
     }
 
+    /// The stored variant for this request, unless a purge since covers it.
+    func lookup(_ key: CacheKey, request: HTTPHeaders) -> CachedResponse? {
+        guard let entry = self.memory.lookup(key, request: request) else { return nil }
+        if self.purges.isPurged(host: entry.host, path: entry.path, tags: entry.tags, storedAt: entry.storedAt) {
+            self.memory.remove(key)
+            return nil
+        }
+        return entry
+    }
+
     /// Drops everything: a new namespace, and the old entries' memory back.
     func purgeEverything() {
         self.namespace.withLockedValue { $0 += 1 }
         self.memory.removeAll()
+        self.purges.removeAll()
+    }
+
+    /// Carries out a purge request on this instance.
+    func apply(_ purge: PurgeRequest, at milliseconds: Int64) {
+        if purge.everything {
+            self.purgeEverything()
+            return
+        }
+        for file in purge.files {
+            let key = CacheKey(version: self.version, host: file.host, target: file.target)
+            self.invalidate(key)
+        }
+        for host in purge.hosts { self.purges.purge(host: host, at: milliseconds) }
+        for tag in purge.tags { self.purges.purge(tag: tag, at: milliseconds) }
+        for prefix in purge.prefixes where !self.purges.purge(prefix: prefix.path, host: prefix.host, at: milliseconds) {
+            // The ledger is full: purging everything is always correct.
+            self.purgeEverything()
+            return
+        }
     }
 
     /// A successful unsafe request changes the resource: drop what is stored for it.

@@ -103,7 +103,7 @@ struct EdgePipeline {
         let now = self.cache.clock.now()
         let authorised = head.headers.contains(name: "authorization")
         var stale: CachedResponse?
-        if let entry = self.cache.memory.lookup(key, request: head.headers), !authorised || Self.sharedDespiteAuthorization(entry) {
+        if let entry = self.cache.lookup(key, request: head.headers), !authorised || Self.sharedDespiteAuthorization(entry) {
             switch entry.reuse(at: now) {
             case .fresh(let age, let remaining):
                 _ = age
@@ -135,7 +135,7 @@ struct EdgePipeline {
         var plan = plan
         let key = self.cache.key(host: plan.host, target: plan.target)
         let now = self.cache.clock.now()
-        let entry = self.cache.memory.lookup(key, request: plan.clientHead.headers)
+        let entry = self.cache.lookup(key, request: plan.clientHead.headers)
         if let entry, outcome == .stored, case .fresh(_, let remaining) = entry.reuse(at: now) {
             return .serve(entry, .collapsed(ttl: remaining, source: entry.freshness.source), plan, refresh: nil)
         }
@@ -160,6 +160,8 @@ struct EdgePipeline {
         let ttl: CacheTTL? = if case .ttl(let ttl) = plan.decision.cache { ttl } else { nil }
         plan.cache = CachePlan(
             key: key,
+            host: plan.host,
+            path: plan.target.path,
             requestHeaders: head.headers,
             stale: stale,
             override: ttl?.edgeOverride,

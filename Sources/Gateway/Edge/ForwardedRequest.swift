@@ -35,6 +35,9 @@ enum ResponseShaper {
     static func head(from origin: HTTPResponseHead, clientVersion: HTTPVersion, via: String, close: Bool) -> HTTPResponseHead {
         var headers = origin.headers
         HopByHop.strip(&headers)
+        // Purge tags are for the edge, not for browsers.
+        headers.remove(name: "cache-tag")
+        headers.remove(name: "surrogate-key")
         let priorVia = headers[canonicalForm: "via"].joined(separator: ", ")
         headers.remove(name: "via")
         headers.add(name: "via", value: priorVia.isEmpty ? via : "\(priorVia), \(via)")
