@@ -72,7 +72,7 @@ struct CommandLineTests {
         process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
         process.arguments = [
             "serve", "--config", "rules.yaml", "--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)",
-            "--origin", origin.url, "--access-log", "off", "--threads", "1",
+            "--origin", origin.url, "--access-log", "off", "--threads", "1", "--admin-token", "t0ken",
         ]
         process.currentDirectoryURL = self.root
         process.standardOutput = FileHandle.nullDevice
@@ -92,6 +92,21 @@ struct CommandLineTests {
         #expect(health.statusCode == 200)
         let ready = try await TestConnection.with(port: adminPort) { try await $0.request(.GET, "/readyz") }
         #expect(ready.statusCode == 200)
+
+        // gateway purge, as an operator scripts it.
+        let asset = "/assets/logo.svg"
+        _ = try await TestConnection.with(port: port) { try await $0.request(.GET, asset) }
+        let hit = try await TestConnection.with(port: port) { try await $0.request(.GET, asset) }
+        #expect(hit.header("x-cache") == "HIT")
+        let wrong = try runCommand(try GatewayBinary.path(), ["purge", "--admin", "127.0.0.1:\(adminPort)", "--token", "nope", "--everything"])
+        #expect(wrong.status == 1)
+        #expect(wrong.standardError.contains("401"))
+        let purged = try runCommand(
+            try GatewayBinary.path(), ["purge", "--admin", "127.0.0.1:\(adminPort)", "--token", "t0ken", "--prefix", "/assets/"]
+        )
+        #expect(purged.status == 0, "stderr: \(purged.standardError)")
+        let after = try await TestConnection.with(port: port) { try await $0.request(.GET, asset) }
+        #expect(after.header("x-cache") == "MISS")
 
         process.interrupt()  // SIGINT
         kill(process.processIdentifier, SIGTERM)
