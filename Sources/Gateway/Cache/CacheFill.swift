@@ -69,7 +69,7 @@ final class CacheFill {
             self.absorbing = .staleOnError(status)
             return .absorb
         }
-        let facts = ResponseFacts(head)
+        let facts = self.facts(head)
         var decision = StorePolicy.decide(
             method: "GET", requestHasAuthorization: self.plan.requestHasAuthorization, response: facts, override: self.plan.override
         )
@@ -124,7 +124,7 @@ final class CacheFill {
             guard let stale = self.plan.stale else { return nil }
             let merged = HTTPResponseHead(version: head.version, status: stale.status, headers: Self.merge(stale.headers, head.headers))
             guard case .store(let freshness) = StorePolicy.decide(
-                method: "GET", requestHasAuthorization: self.plan.requestHasAuthorization, response: ResponseFacts(merged), override: self.plan.override
+                method: "GET", requestHasAuthorization: self.plan.requestHasAuthorization, response: self.facts(merged), override: self.plan.override
             ) else {
                 self.report(.notStorable)
                 self.cache.memory.remove(stale.key)
@@ -177,6 +177,13 @@ final class CacheFill {
             storedAt: Int64(self.requestTime * 1000), host: self.plan.host, path: self.plan.path
         )
         return self.cache.memory.insert(entry) ? entry : nil
+    }
+
+    /// The response's facts; a response without `Date` is dated when it was received (RFC 9110 6.6.1).
+    private func facts(_ head: HTTPResponseHead) -> ResponseFacts {
+        var facts = ResponseFacts(head)
+        if facts.date == nil { facts.date = Int64(self.responseTime) }
+        return facts
     }
 
     private func basis(_ head: HTTPResponseHead) -> AgeBasis {

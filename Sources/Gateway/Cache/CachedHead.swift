@@ -64,7 +64,8 @@ enum CachedHead {
     private static func ifRangeAllows(_ request: HTTPRequestHead, _ entry: CachedResponse) -> Bool {
         guard let ifRange = request.headers.first(name: "if-range") else { return true }
         if ifRange.hasPrefix("\"") { return entry.etag == ifRange }
-        if let date = HTTPDate.parse(ifRange), let modified = entry.lastModified { return modified <= date }
+        // A date validator must equal Last-Modified exactly (RFC 9110 13.1.5).
+        if let date = HTTPDate.parse(ifRange), let modified = entry.lastModified { return modified == date }
         return false
     }
 
