@@ -170,11 +170,15 @@ final class CacheFill {
         guard case .store(let freshness) = self.decision else { return nil }
         var headers = head.headers
         headers.remove(name: "age")
-        let variant = VariantKey(names: ResponseFacts(head).vary, request: self.plan.requestHeaders)
+        // The gateway negotiates codings itself for bodies the origin sent as identity: one entry for all.
+        let identity = (head.headers.first(name: "content-encoding")?.lowercased() ?? "identity") == "identity"
+        let varyNames = ResponseFacts(head).vary.filter { !(identity && $0 == "accept-encoding") }
+        let variant = VariantKey(names: varyNames, request: self.plan.requestHeaders)
         let entry = CachedResponse(
             key: self.plan.key, status: head.status, headers: headers, body: self.joinedBody(), freshness: freshness,
             basis: self.basis(head), variant: variant, tags: CachedResponse.tags(in: head.headers),
-            storedAt: Int64(self.requestTime * 1000), host: self.plan.host, path: self.plan.path
+            storedAt: Int64(self.requestTime * 1000), host: self.plan.host, path: self.plan.path,
+            compressible: CompressionPolicy.compressible(head, config: self.plan.compression)
         )
         return self.cache.memory.insert(entry) ? entry : nil
     }

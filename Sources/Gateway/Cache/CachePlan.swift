@@ -27,6 +27,8 @@ struct CachePlan {
     /// The client sent If-None-Match / If-Modified-Since (answered by the gateway, not forwarded).
     let clientConditional: Bool
     let requestHasAuthorization: Bool
+    /// For deciding at store time whether variants may be made.
+    let compression: CompressionConfig
 }
 
 /// What a rule tells browsers: `browser_ttl` and `immutable` rewrite Cache-Control on stored responses.

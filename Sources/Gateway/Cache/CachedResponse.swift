@@ -1,6 +1,8 @@
 import CacheSemantics
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
+import Rules
 
 /// A stored response: immutable once made, shared by every hit that reads it. A 304 from the origin
 /// makes a new one (`refreshed`) rather than changing this one under a reader.
@@ -26,12 +28,21 @@ final class CachedResponse: Sendable {
     let storedAt: Int64
     let host: String
     let path: String
+    /// The coding of `body` as the origin sent it; nil for codings the gateway does not speak.
+    let contentCoding: ContentCoding?
+    /// Whether the gateway may make br / gzip variants of it (type, size, no-transform).
+    let compressible: Bool
+    /// Encodings made from `body`, each made once and kept: a hit in any coding costs no compression.
+    private let variants = NIOLockedValueBox<[ContentCoding: ByteBuffer]>([:])
 
     init(
         key: CacheKey, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, freshness: Freshness, basis: AgeBasis,
-        variant: VariantKey, tags: [String] = [], storedAt: Int64 = 0, host: String = "", path: String = ""
+        variant: VariantKey, tags: [String] = [], storedAt: Int64 = 0, host: String = "", path: String = "", compressible: Bool = false
     ) {
         self.tags = tags
+        self.compressible = compressible
+        let encoding = headers.first(name: "content-encoding")?.lowercased() ?? "identity"
+        self.contentCoding = ContentCoding(rawValue: encoding)
         self.storedAt = storedAt
         self.host = host
         self.path = path
@@ -58,7 +69,7 @@ final class CachedResponse: Sendable {
         }
         return CachedResponse(
             key: self.key, status: self.status, headers: headers, body: self.body, freshness: freshness, basis: basis, variant: self.variant,
-            tags: self.tags, storedAt: Int64(basis.responseTime * 1000), host: self.host, path: self.path
+            tags: self.tags, storedAt: Int64(basis.responseTime * 1000), host: self.host, path: self.path, compressible: self.compressible
         )
     }
 
@@ -77,6 +88,32 @@ final class CachedResponse: Sendable {
             tags += value.split(separator: " ").map(String.init).filter { !$0.isEmpty }
         }
         return tags
+    }
+
+    /// The body in `coding`, made from the stored one on first use. The second value is the bytes
+    /// newly made (to charge against the memory budget), 0 when it existed.
+    func body(in coding: ContentCoding, config: CompressionConfig) throws -> (ByteBuffer, Int) {
+        if coding == self.contentCoding { return (self.body, 0) }
+        if let made = self.variants.withLockedValue({ $0[coding] }) { return (made, 0) }
+        guard let stored = self.contentCoding else { throw ContentCodecError(description: "the stored coding is not one the gateway speaks") }
+        var identity = self.body
+        if stored != .identity {
+            if let made = self.variants.withLockedValue({ $0[.identity] }) {
+                identity = made
+            } else if let decoder = try ContentCodecs.decoder(stored) {
+                identity = try ContentCodecs.apply(decoder, to: self.body)
+            }
+        }
+        var result = identity
+        if let encoder = try ContentCodecs.encoder(coding, config: config) {
+            result = try ContentCodecs.apply(encoder, to: identity)
+        }
+        let added = self.variants.withLockedValue { variants -> Int in
+            if variants[coding] != nil { return 0 }
+            variants[coding] = result
+            return result.readableBytes
+        }
+        return (result, added)
     }
 
     func reuse(at now: Double) -> Reuse { Reuse.decide(self.freshness, basis: self.basis, now: now) }

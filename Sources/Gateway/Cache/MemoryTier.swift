@@ -16,6 +16,8 @@ final class MemoryTier: Sendable {
 
     private final class Node {
         let entry: CachedResponse
+        /// Bytes of encoded variants made after it was stored.
+        var extra = 0
         var frequency: UInt8 = 0
         var inMain = false
         var resident = true
@@ -99,6 +101,18 @@ final class MemoryTier: Sendable {
         return true
     }
 
+    /// Charges bytes of a variant made for `entry` (br, gzip) against the budget.
+    func charge(_ entry: CachedResponse, bytes: Int) {
+        guard bytes > 0 else { return }
+        self.state.withLockedValue { state in
+            guard let node = state.byKey[entry.key.primary]?.first(where: { $0.entry === entry }), node.resident else { return }
+            node.extra += bytes
+            state.stats.bytes += bytes
+            if !node.inMain { state.smallBytes += bytes }
+            self.evict(&state)
+        }
+    }
+
     /// Drops every variant of `key`.
     func remove(_ key: CacheKey) {
         self.state.withLockedValue { state in
@@ -120,8 +134,8 @@ final class MemoryTier: Sendable {
         guard node.resident else { return }
         node.resident = false
         state.stats.objects -= 1
-        state.stats.bytes -= node.entry.cost
-        if !node.inMain { state.smallBytes -= node.entry.cost }
+        state.stats.bytes -= node.entry.cost + node.extra
+        if !node.inMain { state.smallBytes -= node.entry.cost + node.extra }
         state.dead += 1
         if state.dead > max(1024, state.stats.objects) {
             // Replacements without memory pressure would otherwise grow the queues without bound.
@@ -139,7 +153,7 @@ final class MemoryTier: Sendable {
                     state.dead -= 1
                     continue
                 }
-                state.smallBytes -= node.entry.cost
+                state.smallBytes -= node.entry.cost + node.extra
                 if node.frequency > 0 {
                     // Used while on probation: promoted.
                     node.inMain = true
@@ -169,7 +183,7 @@ final class MemoryTier: Sendable {
     private func drop(_ node: Node, state: inout State) {
         node.resident = false
         state.stats.objects -= 1
-        state.stats.bytes -= node.entry.cost
+        state.stats.bytes -= node.entry.cost + node.extra
         state.stats.evictions += 1
         let primary = node.entry.key.primary
         if var nodes = state.byKey[primary] {

@@ -228,18 +228,19 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline) {
         guard let context else { return }
         let close = !plan.clientKeepAlive || (self.exchange != nil && self.exchange?.requestComplete == false)
+        let memory = pipeline.cache.memory
+        let encoding = CachedHead.Encoding(
+            config: pipeline.config.compression, allowed: plan.decision.compress, charge: { memory.charge(entry, bytes: $0) }
+        )
         let (head, body) = CachedHead.make(
             entry, outcome: outcome, now: pipeline.cache.clock.now(), request: plan.clientHead,
-            browser: plan.cache?.browser ?? BrowserPolicy(plan.decision.cache), limit: plan.limit, via: pipeline.via, close: close
+            browser: plan.cache?.browser ?? BrowserPolicy(plan.decision.cache), limit: plan.limit, encoding: encoding,
+            via: pipeline.via, close: close
         )
         context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         switch body {
-        case .whole:
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(entry.body))), promise: nil)
-        case .range(let first, let last):
-            if let slice = entry.body.getSlice(at: entry.body.readerIndex + first, length: last - first + 1) {
-                context.write(Self.wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
-            }
+        case .whole(let buffer), .range(let buffer):
+            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .none:
             break
         }

@@ -169,7 +169,8 @@ struct EdgePipeline {
             role: role,
             clientMethod: head.method,
             clientConditional: head.headers.contains(name: "if-none-match") || head.headers.contains(name: "if-modified-since"),
-            requestHasAuthorization: head.headers.contains(name: "authorization")
+            requestHasAuthorization: head.headers.contains(name: "authorization"),
+            compression: self.config.compression
         )
         plan.originHead.method = .GET
         CacheFill.conditionalHeaders(for: stale, into: &plan.originHead.headers)
@@ -191,6 +192,29 @@ struct EdgePipeline {
             }
         }
         return head
+    }
+
+    /// Step 6 for a streamed response: compress it for this client as it passes (or decode a coding the
+    /// client cannot take), with the headers to match. Nil: the bytes go out as they came.
+    func streamingTransform(for head: inout HTTPResponseHead, origin: HTTPResponseHead, plan: ForwardPlan) -> ContentTransform? {
+        let originCoding = origin.headers.first(name: "content-encoding")?.lowercased() ?? "identity"
+        if originCoding == "identity" {
+            guard let coding = CompressionPolicy.coding(
+                for: origin, request: plan.clientHead, config: self.config.compression, ruleAllows: plan.decision.compress
+            ), let encoder = try? ContentCodecs.encoder(coding, config: self.config.compression) else { return nil }
+            CompressionPolicy.markEncoded(&head.headers, coding: coding, length: nil)
+            return encoder
+        }
+        guard let coding = ContentCoding(rawValue: originCoding), plan.clientHead.method != .HEAD else { return nil }
+        let header = plan.clientHead.headers[canonicalForm: "accept-encoding"].joined(separator: ", ")
+        guard AcceptEncoding(header.isEmpty ? nil : header).quality(of: coding) == 0, let decoder = try? ContentCodecs.decoder(coding) else {
+            return nil
+        }
+        // The origin sent a coding this client cannot read: it gets the decoded bytes.
+        head.headers.remove(name: "content-encoding")
+        head.headers.remove(name: "content-length")
+        CompressionPolicy.addVaryAcceptEncoding(&head.headers)
+        return decoder
     }
 
     /// A successful unsafe request changes what is stored for its URL and the URLs it names (RFC 9111 4.4).

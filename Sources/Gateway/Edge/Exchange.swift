@@ -14,6 +14,8 @@ final class Exchange: OriginResponseSink {
     /// The origin's response is held for the cache (see `CacheFill.HeadDisposition.absorb`).
     private var absorbing = false
     private var outcome: CacheOutcome?
+    /// Compresses (or decodes) the body on its way to the client.
+    private var transform: ContentTransform?
 
     private enum Phase {
         /// Waiting for a connection from the pool; body parts wait in `pending`.
@@ -161,7 +163,14 @@ final class Exchange: OriginResponseSink {
         let lengthUnknownForOldClient =
             self.plan.clientVersion == .http1_0 && !head.headers.contains(name: "content-length")
         self.closeClientAfter = !self.plan.clientKeepAlive || lengthUnknownForOldClient
-        self.client.writeResponseHead(self.pipeline.shape(head, for: self.plan, outcome: self.outcome, closeAfter: self.closeClientAfter))
+        var shaped = self.pipeline.shape(head, for: self.plan, outcome: self.outcome, closeAfter: self.closeClientAfter)
+        self.transform = self.pipeline.streamingTransform(for: &shaped, origin: head, plan: self.plan)
+        if self.transform != nil && self.plan.clientVersion == .http1_0 {
+            // An HTTP/1.0 client gets a length-less body framed by the close.
+            self.closeClientAfter = true
+            shaped.headers.replaceOrAdd(name: "connection", value: "close")
+        }
+        self.client.writeResponseHead(shaped)
         self.startResponseTimer()
     }
 
@@ -169,8 +178,17 @@ final class Exchange: OriginResponseSink {
         self.responseTimer?.cancel()
         self.fill?.responseBody(body)
         if !self.absorbing {
-            self.responseBytes += body.readableBytes
-            self.client.writeResponseBody(body)
+            var out = body
+            if let transform = self.transform {
+                do {
+                    out = try transform.transform(body)
+                } catch {
+                    self.abortMidBody()
+                    return
+                }
+            }
+            self.responseBytes += out.readableBytes
+            if out.readableBytes > 0 { self.client.writeResponseBody(out) }
         }
         self.startResponseTimer()
     }
@@ -187,6 +205,15 @@ final class Exchange: OriginResponseSink {
             self.pool.release(lease.connection, reusable: self.originKeepAlive && self.requestComplete)
             self.answerFromCache(answer)
             return
+        }
+        if let transform = self.transform {
+            guard let rest = try? transform.finish() else {
+                self.pool.release(lease.connection, reusable: false)
+                self.abortMidBody()
+                return
+            }
+            self.responseBytes += rest.readableBytes
+            if rest.readableBytes > 0 { self.client.writeResponseBody(rest) }
         }
         if !self.requestComplete {
             // The origin answered before the upload finished: this connection pair cannot be resynchronised.
@@ -218,6 +245,15 @@ final class Exchange: OriginResponseSink {
         } else {
             self.fail(error)
         }
+    }
+
+    /// The body cannot be finished (a corrupt encoding from the origin): the client sees a closed connection.
+    private func abortMidBody() {
+        self.responseTimer?.cancel()
+        if case .exchanging(let lease) = self.phase { self.pool.release(lease.connection, reusable: false) }
+        _ = self.fill?.failed()
+        self.finish(status: self.responseStatus)
+        self.client.abortResponse()
     }
 
     /// An absorbed response ended: the client is answered from the cache.
