@@ -44,7 +44,10 @@ public final class GatewayRuntime: Sendable {
 
     /// Carries out a purge on this instance.
     public func purge(_ request: PurgeRequest) {
-        self.cache.apply(request, at: Int64(self.cache.clock.now() * 1000))
+        let pipeline = self.pipeline
+        self.cache.apply(request, at: Int64(self.cache.clock.now() * 1000)) { host, target in
+            pipeline.keyPolicy(host: host, target: target)
+        }
         self.logger.info("purged", metadata: ["purge": "\(request.summary)"])
     }
 

@@ -34,8 +34,9 @@ struct CompressionTests {
         """
 
     func decode(_ response: TestResponse) throws -> String {
-        guard let coding = response.header("content-encoding") else { return response.bodyString }
-        let decoder = try #require(try ContentCodecs.decoder(try #require(ContentCoding(rawValue: coding))))
+        guard let name = response.header("content-encoding") else { return response.bodyString }
+        let coding = try #require(ContentCoding(rawValue: name))
+        let decoder = try #require(try ContentCodecs.decoder(coding))
         return String(buffer: try ContentCodecs.apply(decoder, to: response.body))
     }
 
@@ -58,7 +59,8 @@ struct CompressionTests {
                 let response = try await edge.request(.GET, "/assets/app.js", headers: headers)
                 #expect(response.statusCode == 200)
                 #expect(response.header("content-encoding") == expected, "Accept-Encoding: \(accept ?? "(none)")")
-                #expect(response.header("content-length") == String(response.body.readableBytes))
+                // The first answer streams (compressed on the way, chunked); stored answers carry their length.
+                if let length = response.header("content-length") { #expect(length == String(response.body.readableBytes)) }
                 #expect(try self.decode(response) == Self.script)
                 #expect(response.header("vary") == "Origin, Accept-Encoding")
                 if expected != nil { #expect(response.header("etag") == "W/\"v1\"") } else { #expect(response.header("etag") == "\"v1\"") }

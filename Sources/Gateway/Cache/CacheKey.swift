@@ -6,9 +6,9 @@ import Rules
 struct CacheKey: Sendable, Hashable {
     let primary: String
 
-    init(version: UInt64, host: String, target: RequestTarget) {
+    init(version: UInt64, host: String, target: RequestTarget, policy: CacheKeyPolicy = CacheKeyPolicy()) {
         var primary = "v\(version)|\(host)|\(target.path)"
-        if let query = target.query {
+        if let query = policy.keyQuery(target.query) {
             primary += "?"
             primary += query
         }

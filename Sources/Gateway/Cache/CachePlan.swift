@@ -56,3 +56,11 @@ struct BrowserPolicy: Sendable {
         headers.replaceOrAdd(name: "cache-control", value: "public, max-age=\(ttl.wholeSeconds)\(self.immutable ? ", immutable" : "")")
     }
 }
+
+extension CachePolicy {
+    /// The rule's cache key policy; the whole query for `origin` and `bypass`.
+    var keyPolicy: CacheKeyPolicy {
+        if case .ttl(let ttl) = self { return ttl.key }
+        return CacheKeyPolicy()
+    }
+}

@@ -22,8 +22,8 @@ final class HTTPCache: Sendable {
     /// The key namespace: bumping it makes every stored entry unreachable at once.
     var version: UInt64 { self.namespace.withLockedValue { $0 } }
 
-    func key(host: String, target: RequestTarget) -> CacheKey {
-        CacheKey(version: self.version, host: host, target: target)
+    func key(host: String, target: RequestTarget, policy: CacheKeyPolicy = CacheKeyPolicy()) -> CacheKey {
+        CacheKey(version: self.version, host: host, target: target, policy: policy)
     }
 
     /// The stored variant for this request, unless a purge since covers it.
@@ -44,13 +44,13 @@ final class HTTPCache: Sendable {
     }
 
     /// Carries out a purge request on this instance.
-    func apply(_ purge: PurgeRequest, at milliseconds: Int64) {
+    func apply(_ purge: PurgeRequest, at milliseconds: Int64, keyPolicy: (String, RequestTarget) -> CacheKeyPolicy) {
         if purge.everything {
             self.purgeEverything()
             return
         }
         for file in purge.files {
-            let key = CacheKey(version: self.version, host: file.host, target: file.target)
+            let key = CacheKey(version: self.version, host: file.host, target: file.target, policy: keyPolicy(file.host, file.target))
             self.invalidate(key)
         }
         for host in purge.hosts { self.purges.purge(host: host, at: milliseconds) }

@@ -99,7 +99,7 @@ struct EdgePipeline {
             plan.passOutcome = .dynamic(originStatus: nil, detail: "method")
             return .forward(plan)
         }
-        let key = self.cache.key(host: plan.host, target: plan.target)
+        let key = self.cache.key(host: plan.host, target: plan.target, policy: plan.decision.cache.keyPolicy)
         let now = self.cache.clock.now()
         let authorised = head.headers.contains(name: "authorization")
         var stale: CachedResponse?
@@ -133,7 +133,7 @@ struct EdgePipeline {
     /// After a coalesced wait: the stored answer if it fits, else a fetch of its own (never a second wait).
     func resume(_ plan: ForwardPlan, outcome: Coalescer.Outcome?) -> Start {
         var plan = plan
-        let key = self.cache.key(host: plan.host, target: plan.target)
+        let key = self.cache.key(host: plan.host, target: plan.target, policy: plan.decision.cache.keyPolicy)
         let now = self.cache.clock.now()
         let entry = self.cache.lookup(key, request: plan.clientHead.headers)
         if let entry, outcome == .stored, case .fresh(_, let remaining) = entry.reuse(at: now) {
@@ -220,7 +220,8 @@ struct EdgePipeline {
     /// A successful unsafe request changes what is stored for its URL and the URLs it names (RFC 9111 4.4).
     func invalidateAfterUnsafe(_ plan: ForwardPlan, response: HTTPResponseHead) {
         guard ![.GET, .HEAD, .OPTIONS, .TRACE].contains(plan.method), response.status.code < 400 else { return }
-        self.cache.invalidate(self.cache.key(host: plan.host, target: plan.target))
+        let policy = plan.decision.cache.keyPolicy
+        self.cache.invalidate(self.cache.key(host: plan.host, target: plan.target, policy: policy))
         for name in ["location", "content-location"] {
             guard let value = response.headers.first(name: name) else { continue }
             var path = value
@@ -229,9 +230,14 @@ struct EdgePipeline {
                 path = absolute.pathAndQuery
             }
             if let target = RequestTarget.parse(path) {
-                self.cache.invalidate(self.cache.key(host: plan.host, target: target))
+                self.cache.invalidate(self.cache.key(host: plan.host, target: target, policy: self.keyPolicy(host: plan.host, target: target)))
             }
         }
+    }
+
+    /// The cache key policy of the rule that a GET of this URL would match.
+    func keyPolicy(host: String, target: RequestTarget) -> CacheKeyPolicy {
+        self.config.decide(RequestFacts(method: "GET", host: host, path: target.path, query: target.query)).cache.keyPolicy
     }
 
     // 7 record

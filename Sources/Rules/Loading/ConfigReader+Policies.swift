@@ -43,10 +43,40 @@ extension ConfigReader {
         if let node = fields["stale_while_revalidate"] { ttl.staleWhileRevalidate = duration(node, "cache.stale_while_revalidate") }
         if let node = fields["stale_if_error"] { ttl.staleIfError = duration(node, "cache.stale_if_error") }
         if let node = fields["immutable"] { ttl.immutable = boolean(node, "cache.immutable") ?? false }
+        if let node = fields["key"], let key = readCacheKey(node) { ttl.key = key }
         if ttl.mode == .override, fields["edge_ttl"] == nil, !fields.isEmpty {
             report(fields.location, "cache.edge_ttl is required with mode: override (the default): add edge_ttl: 30s, or set mode: respect_origin to keep the origin's freshness")
         }
         return problems.count == before ? .ttl(ttl) : nil
+    }
+
+    /// `key: { query: sorted, ignore: [utm_source, fbclid] }` or `{ only: [page] }`.
+    mutating func readCacheKey(_ node: Node) -> CacheKeyPolicy? {
+        guard let mapping = mapping(node, "cache.key", example: "{ query: sorted, ignore: [utm_source, fbclid] }") else { return nil }
+        let fields = fields(of: mapping, in: "cache.key", known: Self.cacheKeyKeys)
+        let before = problems.count
+        var key = CacheKeyPolicy()
+        if let node = fields["query"], let word = text(node, "cache.key.query", expected: "all, none or sorted") {
+            if let query = CacheKeyPolicy.Query(rawValue: word) {
+                key.query = query
+            } else {
+                let hint = KeySuggestion.closest(to: word, among: CacheKeyPolicy.Query.allCases.map(\.rawValue)).map { " (did you mean \($0)?)" } ?? ""
+                report(Self.location(node), "cache.key.query \"\(word)\": expected all (the query as sent), none, or sorted\(hint)")
+            }
+        }
+        if let node = fields["ignore"], let names = textList(node, "cache.key.ignore", expected: "a list of query parameter names") {
+            key.ignore = Set(names.map(\.text))
+        }
+        if let node = fields["only"], let names = textList(node, "cache.key.only", expected: "a list of query parameter names") {
+            key.only = Set(names.map(\.text))
+            if fields["ignore"] != nil {
+                report(Self.location(node), "cache.key: give only or ignore, not both: only keeps the named parameters, ignore drops them")
+            }
+            if key.query == .none {
+                report(Self.location(node), "cache.key: query: none leaves no parameters for only to keep: remove one of them")
+            }
+        }
+        return problems.count == before ? key : nil
     }
 
     mutating func readLimit(_ node: Node) -> LimitPolicy? {

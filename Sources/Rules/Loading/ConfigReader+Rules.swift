@@ -3,7 +3,8 @@ import Yams
 extension ConfigReader {
     static let ruleKeys = ["name", "match", "cache", "limit", "max_body", "compress"]
     static let matchKeys = ["path", "methods", "hosts"]
-    static let cacheKeys = ["edge_ttl", "browser_ttl", "stale_while_revalidate", "stale_if_error", "immutable", "mode"]
+    static let cacheKeys = ["edge_ttl", "browser_ttl", "stale_while_revalidate", "stale_if_error", "immutable", "mode", "key"]
+    static let cacheKeyKeys = ["query", "ignore", "only"]
     static let limitKeys = ["per_ip", "burst", "key", "block", "ipv6_prefix"]
 
     mutating func readRules(_ node: Node) -> [Rule] {

@@ -103,6 +103,8 @@ public struct CacheTTL: Sendable, Hashable {
     public var staleIfError: Duration?
     public var immutable: Bool
     public var mode: Mode
+    /// What of the query goes into the cache key.
+    public var key: CacheKeyPolicy
 
     public init(
         edgeTTL: Duration? = nil,
@@ -110,14 +112,81 @@ public struct CacheTTL: Sendable, Hashable {
         staleWhileRevalidate: Duration? = nil,
         staleIfError: Duration? = nil,
         immutable: Bool = false,
-        mode: Mode = .override
+        mode: Mode = .override,
+        key: CacheKeyPolicy = CacheKeyPolicy()
     ) {
+        self.key = key
         self.edgeTTL = edgeTTL
         self.browserTTL = browserTTL
         self.staleWhileRevalidate = staleWhileRevalidate
         self.staleIfError = staleIfError
         self.immutable = immutable
         self.mode = mode
+    }
+}
+
+/// Which parts of the query string make the cache key (the origin still gets the whole query).
+/// `ignore` drops tracking parameters such as `utm_source`; `only` keeps the named ones; `sorted`
+/// makes `?a=1&b=2` and `?b=2&a=1` one entry.
+public struct CacheKeyPolicy: Sendable, Hashable {
+    public enum Query: String, Sendable, Hashable, CaseIterable {
+        /// The query as sent (the default).
+        case all
+        /// No query in the key at all.
+        case none
+        /// Parameters sorted by name (stable for repeated names).
+        case sorted
+    }
+
+    public var query: Query
+    /// Parameter names left out of the key.
+    public var ignore: Set<String>
+    /// When set, only these parameter names are in the key.
+    public var only: Set<String>?
+
+    public init(query: Query = .all, ignore: Set<String> = [], only: Set<String>? = nil) {
+        self.query = query
+        self.ignore = ignore
+        self.only = only
+    }
+
+    public var isDefault: Bool { self.query == .all && self.ignore.isEmpty && self.only == nil }
+
+    /// The query as the key sees it; nil for none.
+    public func keyQuery(_ query: String?) -> String? {
+        guard let query else { return nil }
+        if self.isDefault { return query }
+        if self.query == .none { return nil }
+        var parameters = query.split(separator: "&", omittingEmptySubsequences: true)
+        if !self.ignore.isEmpty || self.only != nil {
+            parameters = parameters.filter { parameter in
+                let name = String(parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                if self.ignore.contains(name) { return false }
+                if let only = self.only { return only.contains(name) }
+                return true
+            }
+        }
+        if self.query == .sorted {
+            parameters = parameters.enumerated().sorted { lhs, rhs in
+                let left = lhs.element.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                let right = rhs.element.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                return left == right ? lhs.offset < rhs.offset : left < right
+            }.map(\.element)
+        }
+        return parameters.isEmpty ? nil : parameters.joined(separator: "&")
+    }
+
+    /// For summaries: `query sorted, ignoring utm_source`.
+    public var summary: String {
+        var words: [String] = []
+        switch self.query {
+        case .all: if self.only == nil && !self.ignore.isEmpty { words.append("query") }
+        case .none: words.append("no query")
+        case .sorted: words.append("query sorted")
+        }
+        if let only = self.only { words.append("only \(only.sorted().joined(separator: ", "))") }
+        if !self.ignore.isEmpty { words.append("ignoring \(self.ignore.sorted().joined(separator: ", "))") }
+        return words.joined(separator: " ")
     }
 }
 

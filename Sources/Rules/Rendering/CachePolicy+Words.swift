@@ -18,6 +18,7 @@ extension CachePolicy {
             if let swr = ttl.staleWhileRevalidate { parts.append("stale-while-revalidate \(swr.rulesSpelling)") }
             if let sie = ttl.staleIfError { parts.append("stale-if-error \(sie.rulesSpelling)") }
             if ttl.immutable { parts.append("immutable") }
+            if !ttl.key.isDefault { parts.append("key: \(ttl.key.summary)") }
             return parts.joined(separator: ", ")
         }
     }

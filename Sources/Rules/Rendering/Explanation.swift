@@ -63,6 +63,9 @@ public enum Explanation {
             if let sie = ttl.staleIfError {
                 lines.append(("on error", "served up to \(sie.rulesSpelling) stale when the origin fails or times out"))
             }
+            if !ttl.key.isDefault {
+                lines.append(("cache key", "host + path + \(ttl.key.summary) (the origin still gets the whole query)"))
+            }
             return lines
         }
     }
