@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-structured-headers.git", from: "1.7.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -25,19 +26,43 @@ let package = Package(
             name: "Rules",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // libbrotli from Debian's libbrotli-dev (pkg-config has no `brotli`; libbrotlienc is the name).
+        .systemLibrary(
+            name: "CBrotli",
+            pkgConfig: "libbrotlienc",
+            providers: [.apt(["libbrotli-dev"])]
+        ),
         // Pure RFC 9111 logic: Cache-Control, HTTP dates, storability, freshness, age, conditionals. No I/O.
         .target(name: "CacheSemantics"),
         // The server: listeners, the edge pipeline, the origin pool, admin.
         .target(
             name: "Gateway",
             dependencies: [
-                "Rules", "CacheSemantics",
+                "Rules", "CacheSemantics", "CBrotli",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // libhiredis from Debian's libhiredis-dev, used as the RESP codec only (SwiftNIO does the I/O).
+        .systemLibrary(
+            name: "CHiredis",
+            pkgConfig: "hiredis",
+            providers: [.apt(["libhiredis-dev"])]
+        ),
+        // The Redis client: pooled, pipelined, timeouts, circuit breaker, pub/sub, EVALSHA.
+        .target(
+            name: "RedisClient",
+            dependencies: [
+                "CHiredis", "Rules",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // A small scriptable HTTP/1.1 origin on SwiftNIO: the demo origin and the tests' origin.
@@ -81,6 +106,16 @@ let package = Package(
         ),
         .testTarget(name: "RulesTests", dependencies: ["Rules"]),
         .testTarget(name: "CacheSemanticsTests", dependencies: ["CacheSemantics"]),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: [
+                "RedisClient", "GatewayTestSupport", "Rules",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "GatewayTests",
             dependencies: [

@@ -44,7 +44,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         self.waiting.append(Waiting(replies: request.replies, writtenAt: now))
         if self.timer == nil { self.armTimer(context: context, deadline: now + self.commandTimeout) }
         context.write(self.wrapOutboundOut(request.bytes), promise: promise)
@@ -52,7 +52,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.isClosed else { return }
-        self.lastProgress = .now()
+        self.lastProgress = context.eventLoop.now
         var answered = false
         do throws(RedisError) {
             try self.reader.feed(self.unwrapInboundIn(data))
@@ -118,7 +118,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     private func checkProgress(context: ChannelHandlerContext) {
         guard !self.isClosed, let first = self.waiting.first else { return }
         let due = max(first.writtenAt, self.lastProgress) + self.commandTimeout
-        guard due <= .now() else {
+        guard due <= context.eventLoop.now else {
             self.armTimer(context: context, deadline: due)
             return
         }

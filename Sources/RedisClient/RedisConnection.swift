@@ -151,7 +151,8 @@ final class RedisConnection: Sendable {
 
     private func openChannel(observer: Observer?) -> EventLoopFuture<Channel> {
         let timeout = TimeAmount(self.configuration.commandTimeout)
-        let onEvent: @Sendable (Event) -> Void = observer?.onEvent ?? { _ in }
+        let onEvent: @Sendable (Event) -> Void
+        if let observer { onEvent = observer.onEvent } else { onEvent = { _ in } }
         let onPush = observer?.onPush
         let handshake = self.handshake
         return ClientBootstrap(group: self.eventLoop)
