@@ -23,7 +23,7 @@ public final class GatewayRuntime: Sendable {
         let limiter = RateLimiter(shared: nil)
         self.cache = cache
         self.limiter = limiter
-        self.current = NIOLockedValueBox(EdgePipeline(config: config, cache: cache, limiter: limiter, via: Self.via))
+        self.current = NIOLockedValueBox(EdgePipeline(config: config, cache: cache, limiter: limiter, logger: logger, via: Self.via))
         self.accessLog = accessLog
         self.logger = logger
     }
@@ -36,7 +36,7 @@ public final class GatewayRuntime: Sendable {
 
     /// New requests see the new rules; requests in flight keep the pipeline they started with.
     public func replace(config: GatewayConfig) {
-        self.current.withLockedValue { $0 = EdgePipeline(config: config, cache: self.cache, limiter: self.limiter, via: Self.via) }
+        self.current.withLockedValue { $0 = EdgePipeline(config: config, cache: self.cache, limiter: self.limiter, logger: self.logger, via: Self.via) }
     }
 
     /// Drops every stored response at once (a new key namespace).

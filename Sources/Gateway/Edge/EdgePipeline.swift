@@ -1,4 +1,5 @@
 import CacheSemantics
+import Logging
 import NIOCore
 import NIOHTTP1
 import Rules
@@ -19,6 +20,7 @@ struct EdgePipeline {
     let config: GatewayConfig
     let cache: HTTPCache
     let limiter: RateLimiter
+    let logger: Logger
     let via: String
 
     enum Start {

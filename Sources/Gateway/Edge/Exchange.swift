@@ -332,6 +332,13 @@ final class Exchange: OriginResponseSink {
     }
 
     private func fail(_ error: OriginError) {
+        self.pipeline.logger.warning(
+            "origin failed",
+            metadata: [
+                "error": "\(error)", "method": "\(self.plan.method.rawValue)", "path": "\(self.plan.target.normalised)",
+                "rule": "\(self.plan.decision.ruleName)", "origin": "\(self.pipeline.config.origin.url)",
+            ]
+        )
         if let stale = self.fill?.failed() {
             // stale-if-error: the stored answer stands in for the failed origin.
             let now = self.pipeline.cache.clock.now()
