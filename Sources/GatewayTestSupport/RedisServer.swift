@@ -133,7 +133,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try await Self.runWithSignalsUnblocked(process)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if !process.isRunning { break }
@@ -146,6 +146,26 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
         }
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         throw RedisServerError.didNotStart(port: port, log: String(log.suffix(2_000)))
+    }
+
+    /// A child inherits its parent thread's signal mask, and Dispatch's worker threads (where async tests run)
+    /// block nearly every signal: redis-server started from one would never see SIGTERM. So start it from a
+    /// thread of its own with an empty mask.
+    private static func runWithSignalsUnblocked(_ process: Process) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            let thread = Thread {
+                var none = sigset_t()
+                sigemptyset(&none)
+                pthread_sigmask(SIG_SETMASK, &none, nil)
+                do {
+                    try process.run()
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+            thread.start()
+        }
     }
 
     private static func wait(for process: Process, upTo seconds: Double) {

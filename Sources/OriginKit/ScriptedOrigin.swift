@@ -15,7 +15,14 @@ public final class ScriptedOrigin: Sendable {
     }
 
     private let record = NIOLockedValueBox(Record())
-    private let responder: NIOLockedValueBox<Responder>
+    /// The closure sits in a class: a closure kept directly in a generic box is re-wrapped in a
+    /// reabstraction thunk on every read, and the chain grows until the stack overflows.
+    private final class ResponderHolder: Sendable {
+        let responder: Responder
+        init(_ responder: @escaping Responder) { self.responder = responder }
+    }
+
+    private let responder: NIOLockedValueBox<ResponderHolder>
     private let group: EventLoopGroup
     private let ownsGroup: Bool
     private let channel: NIOLockedValueBox<Channel?> = NIOLockedValueBox(nil)
@@ -28,7 +35,7 @@ public final class ScriptedOrigin: Sendable {
             self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             self.ownsGroup = true
         }
-        self.responder = NIOLockedValueBox(responder)
+        self.responder = NIOLockedValueBox(ResponderHolder(responder))
     }
 
     /// Binds; port 0 picks a free one (see `port`).
@@ -73,7 +80,7 @@ public final class ScriptedOrigin: Sendable {
     public func requests(path: String) -> [RecordedRequest] { self.requests.filter { $0.path == path } }
 
     public func setResponder(_ responder: @escaping Responder) {
-        self.responder.withLockedValue { $0 = responder }
+        self.responder.withLockedValue { $0 = ResponderHolder(responder) }
     }
 
     /// Stops listening and closes its connections; calling it again does nothing.
@@ -89,8 +96,8 @@ public final class ScriptedOrigin: Sendable {
 
     func received(_ request: RecordedRequest) -> OriginReply {
         self.record.withLockedValue { $0.requests.append(request) }
-        let responder = self.responder.withLockedValue { $0 }
-        return responder(request)
+        let holder = self.responder.withLockedValue { $0 }
+        return holder.responder(request)
     }
 }
 

@@ -33,6 +33,7 @@ public final class RedisClient: Sendable {
     /// with a pool connection on that loop the command never leaves the thread).
     public func send(_ arguments: [RedisArgument], on eventLoop: EventLoop?) -> EventLoopFuture<RESPValue> {
         let loop = eventLoop ?? self.group.any()
+        guard !arguments.isEmpty else { return loop.makeFailedFuture(RedisError.protocolError("a command needs a name")) }
         let promise = loop.makePromise(of: RESPValue.self)
         var bytes = ByteBufferAllocator().buffer(capacity: 0)
         RESPCommandEncoder.encode(arguments, into: &bytes)
@@ -49,6 +50,9 @@ public final class RedisClient: Sendable {
     public func pipeline(_ commands: [[RedisArgument]], on eventLoop: EventLoop?) -> EventLoopFuture<[RESPValue]> {
         let loop = eventLoop ?? self.group.any()
         guard !commands.isEmpty else { return loop.makeSucceededFuture([]) }
+        guard !commands.contains(where: \.isEmpty) else {
+            return loop.makeFailedFuture(RedisError.protocolError("a command needs a name"))
+        }
         let promise = loop.makePromise(of: [RESPValue].self)
         var bytes = ByteBufferAllocator().buffer(capacity: 0)
         for command in commands { RESPCommandEncoder.encode(command, into: &bytes) }

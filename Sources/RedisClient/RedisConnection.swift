@@ -40,9 +40,14 @@ final class RedisConnection: Sendable {
     private struct State {
         var phase: Phase = .idle
         var observer: Observer?
-        /// Failed connects since the last success, for backoff.
+        /// Failed connects, and connections lost soon after they were made, since a connection last stayed up:
+        /// for backoff (a server that accepts and then drops every connection must not be hammered).
         var failedAttempts = 0
+        var readySince: NIODeadline?
     }
+
+    /// A connection that lived this long before closing was fine: the next reconnect is immediate.
+    private static let stableLifetime = TimeAmount.seconds(1)
 
     let eventLoop: EventLoop
     private let configuration: RedisClientConfiguration
@@ -75,8 +80,8 @@ final class RedisConnection: Sendable {
         }
     }
 
-    /// How long to wait before the next connect attempt: none after losing a good connection, then
-    /// `reconnectBaseDelay` doubling up to `reconnectMaxDelay`.
+    /// How long to wait before the next connect attempt: none after losing a connection that had been up for
+    /// a while, then `reconnectBaseDelay` doubling up to `reconnectMaxDelay`.
     var reconnectDelay: TimeAmount {
         let attempts = self.state.withLockedValue { $0.failedAttempts }
         guard attempts > 0 else { return .zero }
@@ -104,14 +109,15 @@ final class RedisConnection: Sendable {
                 return .new(promise, state.observer)
             }
         }
-        guard case .new(let promise, let observer) = start else {
-            if case .existing(let future) = start { return future }
-            fatalError("unreachable")
+        switch start {
+        case .existing(let future):
+            return future
+        case .new(let promise, let observer):
+            let future = promise.futureResult
+            future.whenComplete { result in self.finishConnecting(future, result: result, observer: observer) }
+            self.openChannel(observer: observer).cascade(to: promise)
+            return future
         }
-        let future = promise.futureResult
-        future.whenComplete { result in self.finishConnecting(future, result: result, observer: observer) }
-        self.openChannel(observer: observer).cascade(to: promise)
-        return future
     }
 
     /// Closes for good: waiting commands fail with `.connectionClosed`.
@@ -140,12 +146,15 @@ final class RedisConnection: Sendable {
         channel.writeAndFlush(request, promise: written)
     }
 
-    /// Sends commands on a channel and collects their replies (error replies included, as values).
-    static func send(_ commands: [[RedisArgument]], on channel: Channel) -> EventLoopFuture<[RESPValue]> {
+    /// Sends commands on a channel and collects their replies (error replies included, as values). Usually one
+    /// reply per command; SUBSCRIBE with N channels is answered N times.
+    static func send(
+        _ commands: [[RedisArgument]], expectingReplies replyCount: Int? = nil, on channel: Channel
+    ) -> EventLoopFuture<[RESPValue]> {
         var bytes = channel.allocator.buffer(capacity: 64)
         for command in commands { RESPCommandEncoder.encode(command, into: &bytes) }
         let promise = channel.eventLoop.makePromise(of: [RESPValue].self)
-        self.write(RedisRequest(bytes: bytes, replies: .many(count: commands.count, promise)), to: channel)
+        self.write(RedisRequest(bytes: bytes, replies: .many(count: replyCount ?? commands.count, promise)), to: channel)
         return promise.futureResult
     }
 
@@ -202,7 +211,7 @@ final class RedisConnection: Sendable {
             switch result {
             case .success(let channel):
                 state.phase = .ready(channel)
-                state.failedAttempts = 0
+                state.readySince = .now()
                 return .connected(channel)
             case .failure:
                 state.phase = .idle
@@ -212,8 +221,8 @@ final class RedisConnection: Sendable {
         }
         switch outcome {
         case .connected(let channel):
-            channel.closeFuture.whenComplete { _ in self.channelClosed(channel) }
             observer?.onEvent(.connected)
+            channel.closeFuture.whenComplete { _ in self.channelClosed(channel) }
         case .failed:
             guard case .failure(let error) = result else { return }
             let redisError = error as? RedisError ?? .unavailable
@@ -227,6 +236,12 @@ final class RedisConnection: Sendable {
         let observer = self.state.withLockedValue { state -> Observer? in
             guard case .ready(let current) = state.phase, current === channel else { return nil }
             state.phase = .idle
+            if let readySince = state.readySince, .now() - readySince >= Self.stableLifetime {
+                state.failedAttempts = 0
+            } else {
+                state.failedAttempts += 1
+            }
+            state.readySince = nil
             return state.observer
         }
         observer?.onEvent(.closed)

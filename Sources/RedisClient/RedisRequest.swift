@@ -12,13 +12,6 @@ enum ReplySink: Sendable {
     case one(EventLoopPromise<RESPValue>)
     case many(count: Int, EventLoopPromise<[RESPValue]>)
 
-    var expectedReplies: Int {
-        switch self {
-        case .one: return 1
-        case .many(let count, _): return count
-        }
-    }
-
     func fail(_ error: RedisError) {
         switch self {
         case .one(let promise): promise.fail(error)

@@ -86,7 +86,8 @@ final class RedisSubscriber: Sendable {
     private func subscribeAll() {
         let names = self.state.withLockedValue { Array($0.subscriptions.keys) }
         guard !names.isEmpty, case .ready(let channel) = self.connection.route else { return }
-        RedisConnection.send([["SUBSCRIBE"] + names.map { RedisArgument($0) }], on: channel).whenComplete { result in
+        let command = [["SUBSCRIBE"] + names.map { RedisArgument($0) }]
+        RedisConnection.send(command, expectingReplies: names.count, on: channel).whenComplete { result in
             guard case .success = result else {
                 channel.close(promise: nil)  // try again on a new connection
                 return

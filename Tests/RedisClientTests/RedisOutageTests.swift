@@ -5,7 +5,7 @@ import Testing
 extension RedisLiveTests {
     @Test("a paused Redis: .timeout, the breaker opens within about a second, commands fail fast; resumed, it recovers by itself")
     func pausedRedis() async throws {
-        try await withRedis { redis async throws in
+        try await withRedis(configure: { $0.commandTimeout = .milliseconds(250); $0.connectTimeout = .milliseconds(500) }) { redis async throws in
             let client = redis.client
             let clock = ContinuousClock()
             _ = try await client.send(["SET", "key", "value"])

@@ -70,6 +70,9 @@ func makeClient(
     url: String, configure: (inout RedisClientConfiguration) -> Void = { _ in }
 ) throws -> (client: RedisClient, logs: Locked<[(level: Logger.Level, message: String)]>) {
     var configuration = RedisClientConfiguration(try RedisConfig.parse(url).get())
+    // Tests share two cores with each other: generous timeouts, except where a test sets its own.
+    configuration.commandTimeout = .seconds(2)
+    configuration.connectTimeout = .seconds(2)
     configure(&configuration)
     let logs = Locked<[(level: Logger.Level, message: String)]>([])
     let logger = Logger(label: "redis-test") { _ in RecordingLogHandler(records: logs) }
