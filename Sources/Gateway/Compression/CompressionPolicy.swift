@@ -22,14 +22,15 @@ enum CompressionPolicy {
         case 200, 201, 202, 203, 404, 410, 500...599: break
         default: return false
         }
+        // Cheapest checks first: this runs for every streamed response.
+        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length < config.minSize.bytes { return false }
+        guard let contentType = response.headers.first(name: "content-type"), let essence = MediaTypePattern.essence(of: contentType),
+            config.types.contains(where: { $0.matches(type: essence.type, subtype: essence.subtype) })
+        else { return false }
         if let encoding = response.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" { return false }
         if response.headers.contains(name: "content-range") { return false }
-        let cacheControl = CacheControl(values: response.headers[canonicalForm: "cache-control"])
-        if cacheControl.noTransform { return false }
-        guard let type = response.headers.first(name: "content-type"), config.types.contains(where: { $0.matches(contentType: type) }) else {
-            return false
-        }
-        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length < config.minSize.bytes { return false }
+        let cacheControl = response.headers[canonicalForm: "cache-control"]
+        if !cacheControl.isEmpty, CacheControl(values: cacheControl).noTransform { return false }
         return true
     }
 

@@ -38,6 +38,8 @@ final class Exchange: OriginResponseSink {
     private var closeClientAfter = false
     private var originKeepAlive = true
     private var responseTimer: Scheduled<Void>?
+    /// When the origin must have sent something by; activity moves it, the one timer checks it.
+    private var responseDeadline = NIODeadline.distantFuture
     private var originStartedAt: NIODeadline?
     private var originHeadAt: NIODeadline?
 
@@ -141,7 +143,6 @@ final class Exchange: OriginResponseSink {
     // MARK: the origin's answer
 
     func originResponseHead(_ head: HTTPResponseHead) {
-        self.responseTimer?.cancel()
         self.originHeadAt = .now()
         self.responseStatus = head.status.code
         self.originKeepAlive = head.isKeepAlive
@@ -175,7 +176,6 @@ final class Exchange: OriginResponseSink {
     }
 
     func originResponseBody(_ body: ByteBuffer) {
-        self.responseTimer?.cancel()
         self.fill?.responseBody(body)
         if !self.absorbing {
             var out = body
@@ -198,7 +198,7 @@ final class Exchange: OriginResponseSink {
     }
 
     func originResponseEnd() {
-        self.responseTimer?.cancel()
+        self.cancelResponseTimer()
         guard case .exchanging(let lease) = self.phase else { return }
         let answer = self.fill?.responseEnd()
         if self.absorbing {
@@ -227,7 +227,7 @@ final class Exchange: OriginResponseSink {
     }
 
     func originFailed(_ error: OriginError, responseStarted: Bool) {
-        self.responseTimer?.cancel()
+        self.cancelResponseTimer()
         guard case .exchanging(let lease) = self.phase else { return }
         self.pool.release(lease.connection, reusable: false)
         if !self.responseStarted, lease.wasReused, !self.retried, !self.sentBody, error == .closedEarly {
@@ -249,7 +249,7 @@ final class Exchange: OriginResponseSink {
 
     /// The body cannot be finished (a corrupt encoding from the origin): the client sees a closed connection.
     private func abortMidBody() {
-        self.responseTimer?.cancel()
+        self.cancelResponseTimer()
         if case .exchanging(let lease) = self.phase { self.pool.release(lease.connection, reusable: false) }
         _ = self.fill?.failed()
         self.finish(status: self.responseStatus)
@@ -291,7 +291,7 @@ final class Exchange: OriginResponseSink {
     }
 
     func clientWentAway() {
-        self.responseTimer?.cancel()
+        self.cancelResponseTimer()
         self.fill?.abandon()
         if case .exchanging(let lease) = self.phase {
             // Cancel the origin request: its connection is mid-exchange and cannot be reused.
@@ -302,11 +302,28 @@ final class Exchange: OriginResponseSink {
 
     // MARK: endings
 
+    /// Arms (or moves) the origin's response deadline: one scheduled task per exchange, however many
+    /// body parts arrive.
     private func startResponseTimer() {
-        self.responseTimer?.cancel()
         guard case .exchanging = self.phase, self.requestComplete else { return }
-        self.responseTimer = self.pool.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.pipeline.config.origin.responseTimeout)) {
-            self.responseTimedOut()
+        self.responseDeadline = .now() + TimeAmount(self.pipeline.config.origin.responseTimeout)
+        if self.responseTimer == nil { self.armResponseTimer() }
+    }
+
+    private func cancelResponseTimer() {
+        self.responseTimer?.cancel()
+        self.responseTimer = nil
+        self.responseDeadline = .distantFuture
+    }
+
+    private func armResponseTimer() {
+        self.responseTimer = self.pool.eventLoop.assumeIsolated().scheduleTask(deadline: self.responseDeadline) {
+            self.responseTimer = nil
+            if self.responseDeadline > .now() {
+                self.armResponseTimer()
+            } else {
+                self.responseTimedOut()
+            }
         }
     }
 
@@ -323,7 +340,7 @@ final class Exchange: OriginResponseSink {
     }
 
     private func cancelOrigin() {
-        self.responseTimer?.cancel()
+        self.cancelResponseTimer()
         self.fill?.abandon()
         if case .exchanging(let lease) = self.phase {
             self.pool.release(lease.connection, reusable: false)

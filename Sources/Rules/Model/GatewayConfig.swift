@@ -237,6 +237,25 @@ public struct MediaTypePattern: Sendable, Hashable, CustomStringConvertible {
         return parts[0] == type && (subtype == "*" || parts[1] == subtype)
     }
 
+    /// Matches a media type already split and lower-cased (see `MediaTypePattern.essence(of:)`): no allocation.
+    public func matches(type: Substring, subtype: Substring) -> Bool {
+        if self.type == "*" { return true }
+        return type == self.type && (self.subtype == "*" || subtype == self.subtype)
+    }
+
+    /// `Text/HTML; charset=utf-8` -> (`text`, `html`), lower-cased; nil when it is not TYPE/SUBTYPE.
+    public static func essence(of contentType: String) -> (type: Substring, subtype: Substring)? {
+        var essence = Substring(contentType)
+        if let semicolon = essence.firstIndex(of: ";") { essence = essence[..<semicolon] }
+        essence = essence.trimmingSpaces
+        if essence.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) { essence = Substring(essence.lowercased()) }
+        guard let slash = essence.firstIndex(of: "/") else { return nil }
+        let type = essence[..<slash]
+        let subtype = essence[essence.index(after: slash)...]
+        guard !type.isEmpty, !subtype.isEmpty else { return nil }
+        return (type, subtype)
+    }
+
     public var description: String { "\(type)/\(subtype)" }
 
     public static let defaultCompressible: [MediaTypePattern] = [
