@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Rules", "CacheSemantics", "CBrotli",
+                "Rules", "CacheSemantics", "CBrotli", "RedisClient",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

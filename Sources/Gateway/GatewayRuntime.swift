@@ -1,6 +1,7 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import RedisClient
 import Rules
 
 /// What every connection shares: the current rules (swapped whole on reload), the access log and the
@@ -20,7 +21,7 @@ public final class GatewayRuntime: Sendable {
     ) {
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
         let cache = HTTPCache(config: config.cache, clock: clock)
-        let limiter = RateLimiter(shared: nil)
+        let limiter = RateLimiter(localShare: config.limits.localShare)
         self.cache = cache
         self.limiter = limiter
         self.current = NIOLockedValueBox(EdgePipeline(config: config, cache: cache, limiter: limiter, logger: logger, via: Self.via))
@@ -37,6 +38,31 @@ public final class GatewayRuntime: Sendable {
     /// New requests see the new rules; requests in flight keep the pipeline they started with.
     public func replace(config: GatewayConfig) {
         self.current.withLockedValue { $0 = EdgePipeline(config: config, cache: self.cache, limiter: self.limiter, logger: self.logger, via: Self.via) }
+    }
+
+    private let redisClient = NIOLockedValueBox<RedisClient?>(nil)
+
+    /// The shared tier, when `redis` is configured and `connectRedis` has run.
+    var redis: RedisClient? { self.redisClient.withLockedValue { $0 } }
+
+    /// Connects the shared tier (Redis) on the server's event loops: sustained limits shared by every
+    /// instance. A Redis that is down costs nothing but the sharing: the client's circuit breaker fails
+    /// fast and everything falls back to this instance's memory.
+    func connectRedis(group: EventLoopGroup) {
+        guard let config = self.config.redis, self.redis == nil else { return }
+        let client = RedisClient(configuration: RedisClientConfiguration(config), group: group, logger: self.logger)
+        self.redisClient.withLockedValue { $0 = client }
+        self.limiter.shared = RedisLimitStore(redis: client)
+        self.logger.info("redis", metadata: ["url": "\(config.redactedURL)"])
+    }
+
+    func disconnectRedis() async {
+        let client = self.redisClient.withLockedValue { client -> RedisClient? in
+            defer { client = nil }
+            return client
+        }
+        self.limiter.shared = nil
+        await client?.shutdown()
     }
 
     /// Drops every stored response at once (a new key namespace).

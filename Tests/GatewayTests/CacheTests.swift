@@ -400,11 +400,18 @@ struct CacheSemanticsEndToEndTests {
             OriginReply(status: .ok, headers: ["cache-control": "private"], body: .bytes(ByteBuffer(string: "p")), delay: .milliseconds(30))
         }
         try await edge.run { edge in
-            try await withThrowingTaskGroup(of: UInt.self) { group in
-                for _ in 0..<10 { group.addTask { try await edge.request(.GET, "/p").statusCode } }
-                for try await status in group { #expect(status == 200) }
+            try await withThrowingTaskGroup(of: [UInt].self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        // Two requests on one connection: a waiter sent on to the origin keeps its connection.
+                        try await edge.withConnection { connection in
+                            [try await connection.request(.GET, "/p").statusCode, try await connection.request(.GET, "/p").statusCode]
+                        }
+                    }
+                }
+                for try await statuses in group { #expect(statuses == [200, 200]) }
             }
-            #expect(edge.origin.requestCount == 10)
+            #expect(edge.origin.requestCount == 20)
         }
     }
 }

@@ -25,6 +25,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     private var currentHead: HTTPRequestHead?
     /// Waiting for the limiter's verdict (a shared-store round trip).
     private var limitPending = false
+    private var parked: [HTTPServerRequestPart] = []
     /// A request parked behind another request's fetch of the same key.
     private var waiting: Waiting?
 
@@ -66,19 +67,53 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             self.requestHead(head, context: context)
         case .body(let body):
             if self.discardingBody { return }
+            if self.isParked {
+                self.parked.append(.body(body))
+                return
+            }
             self.exchange?.requestBody(body)
         case .end(let trailers):
             if self.discardingBody {
                 self.discardingBody = false
                 return
             }
+            if self.isParked {
+                self.clock.requestEnded()
+                self.parked.append(.end(trailers))
+                return
+            }
             if let exchange = self.exchange {
                 self.clock.requestEnded()
                 exchange.requestEnd(trailers)
-            } else if self.waiting != nil || self.limitPending {
-                self.clock.requestEnded()
             }
         }
+    }
+
+    /// Waiting for the limiter or for another request's fetch: the request's remaining parts wait here
+    /// (reads are held, so at most one read's worth) until it is known where they go.
+    private var isParked: Bool { self.limitPending || self.waiting != nil }
+
+    /// The parts that arrived while parked go to the exchange that now exists, or nowhere.
+    private func replayParked() {
+        // Parked again (a limit verdict that leads to a coalesced wait): the parts keep waiting.
+        guard !self.isParked else { return }
+        let parts = self.parked
+        self.parked.removeAll()
+        for part in parts {
+            switch part {
+            case .body(let body):
+                if !self.discardingBody { self.exchange?.requestBody(body) }
+            case .end(let trailers):
+                if self.discardingBody {
+                    self.discardingBody = false
+                } else {
+                    self.exchange?.requestEnd(trailers)
+                }
+            case .head:
+                break
+            }
+        }
+        if self.heldRead && !self.isParked { self.releaseHeldRead() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -91,6 +126,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.waiting?.timeout?.cancel()
         self.waiting = nil
         self.limitPending = false
+        self.parked.removeAll()
         // A client that went away cancels its origin request.
         self.exchange?.clientWentAway()
         self.exchange = nil
@@ -108,6 +144,10 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     }
 
     func read(context: ChannelHandlerContext) {
+        if self.isParked {
+            self.heldRead = true
+            return
+        }
         if let exchange, exchange.holdsClientReads {
             self.heldRead = true
             self.clock.readsHeld()
@@ -181,6 +221,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
                     )
                 }
                 self.carryOut(next, pipeline: pipeline, context: context)
+                self.replayParked()
             }
         case .wait(let plan):
             let waiting = Waiting(plan: plan, pipeline: pipeline)
@@ -199,6 +240,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.waiting = nil
         waiting.timeout?.cancel()
         self.carryOut(waiting.pipeline.resume(waiting.plan, outcome: outcome), pipeline: waiting.pipeline, context: context)
+        self.replayParked()
     }
 
     private func refreshInBackground(_ plan: ForwardPlan, pipeline: EdgePipeline) {

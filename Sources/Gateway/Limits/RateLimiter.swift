@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import Rules
@@ -8,15 +9,20 @@ import Rules
 final class RateLimiter: Sendable {
     let burst: WindowTable
     let sustainedLocal: WindowTable
-    let shared: (any SharedLimitStore)?
+    private let sharedStore = NIOLockedValueBox<(any SharedLimitStore)?>(nil)
     /// When the shared store is away, each instance enforces this share of the sustained limit.
     let localShare: Double
 
-    init(capacity: Int = 200_000, shared: (any SharedLimitStore)?, localShare: Double = 1.0) {
+    init(capacity: Int = 200_000, localShare: Double = 1.0) {
         self.burst = WindowTable(capacity: capacity)
         self.sustainedLocal = WindowTable(capacity: capacity)
-        self.shared = shared
         self.localShare = localShare
+    }
+
+    /// The store shared by every instance (Redis), once connected.
+    var shared: (any SharedLimitStore)? {
+        get { self.sharedStore.withLockedValue { $0 } }
+        set { self.sharedStore.withLockedValue { $0 = newValue } }
     }
 
     /// Decides for one request. Memory-only decisions complete at once; shared ones on `eventLoop`.
@@ -35,8 +41,9 @@ final class RateLimiter: Sendable {
         }
         let sustained = policy.sustained
         let window = Double(sustained.unit.duration.wholeSeconds)
-        guard let shared = self.shared, shared.isAvailable else {
-            let limit = self.shared == nil ? sustained.count : max(1, Int((Double(sustained.count) * self.localShare).rounded(.down)))
+        let shared = self.shared
+        guard let shared, shared.isAvailable else {
+            let limit = shared == nil ? sustained.count : max(1, Int((Double(sustained.count) * self.localShare).rounded(.down)))
             let decision = self.sustainedLocal.decide(key, limit: limit, windowSeconds: window, now: now, block: block)
             return eventLoop.makeSucceededFuture(LimitVerdict(rule: rule, sustained: decision, burst: nil))
         }

@@ -91,6 +91,7 @@ public final class GatewayServer: Service, @unchecked Sendable {
                     clock.start()
                 }
             }
+        runtime.connectRedis(group: self.group)
         let listen = config.listen
         let channel = try await bootstrap.bind(host: listen.host, port: listen.port).get()
         self.serverChannel = channel
@@ -138,6 +139,7 @@ public final class GatewayServer: Service, @unchecked Sendable {
         timeout.cancel()
         self.flushTask?.cancel()
         await self.admin?.stop()
+        await self.runtime.disconnectRedis()
         for pool in self.pools.values {
             try? await pool.eventLoop.submit { pool.value.shutDown() }.get()
         }

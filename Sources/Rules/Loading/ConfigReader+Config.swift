@@ -1,7 +1,7 @@
 import Yams
 
 extension ConfigReader {
-    static let topLevelKeys = ["listen", "admin", "origin", "redis", "cache", "clients", "compression", "server", "rules"]
+    static let topLevelKeys = ["listen", "admin", "origin", "redis", "cache", "clients", "compression", "server", "limits", "rules"]
 
     /// The whole file. Returns a config only when it could build one; `problems` decides whether it is valid.
     mutating func readConfig(_ root: Node) -> GatewayConfig? {
@@ -27,6 +27,7 @@ extension ConfigReader {
         let clients = fields["clients"].map { readClients($0) } ?? defaults.clients
         let compression = fields["compression"].map { readCompression($0) } ?? defaults.compression
         let server = fields["server"].map { readServer($0) } ?? defaults.server
+        let limits = fields["limits"].map { readLimits($0) } ?? defaults.limits
         let rules = fields["rules"].map { readRules($0) } ?? []
         checkShadowing(rules)
 
@@ -36,8 +37,25 @@ extension ConfigReader {
         }
         return GatewayConfig(
             listen: listen, origin: origin, redis: redis, admin: admin, cache: cache, clients: clients,
-            compression: compression, server: server, rules: rules
+            compression: compression, server: server, limits: limits, rules: rules
         )
+    }
+
+    /// `limits: { local_share: 50% }`: how much of a sustained limit each instance allows on its own
+    /// while Redis is away.
+    mutating func readLimits(_ node: Node) -> LimitsConfig {
+        var limits = LimitsConfig()
+        guard let mapping = mapping(node, "limits", example: "{ local_share: 50% }") else { return limits }
+        let fields = fields(of: mapping, in: "limits", known: ["local_share"])
+        if let node = fields["local_share"], let text = text(node, "limits.local_share", expected: "a share such as 50% or 0.5") {
+            let number = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+            if let number, number > 0, number <= 1 {
+                limits.localShare = number
+            } else {
+                report(Self.location(node), "limits.local_share \"\(text)\": expected a share of the limit from 1% to 100% (e.g. 50% when two instances share Redis)")
+            }
+        }
+        return limits
     }
 
     mutating func listenAddress(_ node: Node, _ path: String, example: String) -> ListenAddress? {

@@ -8,6 +8,7 @@ public struct GatewayConfig: Sendable {
     public var clients: ClientsConfig
     public var compression: CompressionConfig
     public var server: ServerLimits
+    public var limits: LimitsConfig
     public var rules: [Rule]
 
     public init(
@@ -19,8 +20,10 @@ public struct GatewayConfig: Sendable {
         clients: ClientsConfig = ClientsConfig(),
         compression: CompressionConfig = CompressionConfig(),
         server: ServerLimits = ServerLimits(),
+        limits: LimitsConfig = LimitsConfig(),
         rules: [Rule] = []
     ) {
+        self.limits = limits
         self.listen = listen
         self.origin = origin
         self.redis = redis
@@ -31,6 +34,15 @@ public struct GatewayConfig: Sendable {
         self.server = server
         self.rules = rules
     }
+}
+
+/// Settings for every rule's rate limits.
+public struct LimitsConfig: Sendable, Hashable {
+    /// While Redis is away, each instance enforces this share of a sustained limit by itself
+    /// (1.0: the whole limit per instance; 0.5 suits two instances).
+    public var localShare: Double
+
+    public init(localShare: Double = 1.0) { self.localShare = localShare }
 }
 
 /// `host:port`; IPv6 hosts are written in brackets: `[::1]:8080`.
