@@ -41,6 +41,7 @@ public final class GatewayRuntime: Sendable {
     }
 
     private let redisClient = NIOLockedValueBox<RedisClient?>(nil)
+    private let purgeBroadcast = NIOLockedValueBox<(PurgeBroadcast, RepeatedTask)?>(nil)
 
     /// The shared tier, when `redis` is configured and `connectRedis` has run.
     var redis: RedisClient? { self.redisClient.withLockedValue { $0 } }
@@ -53,6 +54,12 @@ public final class GatewayRuntime: Sendable {
         let client = RedisClient(configuration: RedisClientConfiguration(config), group: group, logger: self.logger)
         self.redisClient.withLockedValue { $0 = client }
         self.limiter.shared = RedisLimitStore(redis: client)
+        self.cache.shared = SharedTier(redis: client, maxObject: self.config.cache.maxObject.bytes)
+        let broadcast = PurgeBroadcast(redis: client, cache: self.cache, logger: self.logger) { [weak self] host, target in
+            self?.pipeline.keyPolicy(host: host, target: target) ?? CacheKeyPolicy()
+        }
+        let catchUp = broadcast.start(on: group.next())
+        self.purgeBroadcast.withLockedValue { $0 = (broadcast, catchUp) }
         self.logger.info("redis", metadata: ["url": "\(config.redactedURL)"])
     }
 
@@ -62,6 +69,12 @@ public final class GatewayRuntime: Sendable {
             return client
         }
         self.limiter.shared = nil
+        self.cache.shared = nil
+        let broadcast = self.purgeBroadcast.withLockedValue { value -> (PurgeBroadcast, RepeatedTask)? in
+            defer { value = nil }
+            return value
+        }
+        broadcast?.1.cancel()
         await client?.shutdown()
     }
 
@@ -70,9 +83,12 @@ public final class GatewayRuntime: Sendable {
 
     /// Carries out a purge on this instance.
     public func purge(_ request: PurgeRequest) {
-        let pipeline = self.pipeline
-        self.cache.apply(request, at: Int64(self.cache.clock.now() * 1000)) { host, target in
-            pipeline.keyPolicy(host: host, target: target)
+        let at = Int64(self.cache.clock.now() * 1000)
+        if let broadcast = self.purgeBroadcast.withLockedValue({ $0?.0 }) {
+            broadcast.purge(request, at: at)
+        } else {
+            let pipeline = self.pipeline
+            self.cache.apply(request, at: at) { host, target in pipeline.keyPolicy(host: host, target: target) }
         }
         self.logger.info("purged", metadata: ["purge": "\(request.summary)"])
     }

@@ -25,6 +25,13 @@ public final class EdgeHarness: Sendable {
     ) async throws -> EdgeHarness {
         let origin = ScriptedOrigin(responder: responder)
         try await origin.start()
+        return try await Self.start(yaml: yaml, origin: origin, clock: clock, adminToken: adminToken)
+    }
+
+    /// A gateway in front of an origin that is already running (several gateways can share one).
+    public static func start(
+        yaml: String, origin: ScriptedOrigin, clock: (any WallClock)? = nil, adminToken: String? = nil
+    ) async throws -> EdgeHarness {
         let mentionsOrigin = yaml.split(separator: "\n").contains { $0.hasPrefix("origin:") }
         let text = (mentionsOrigin ? yaml : "origin: { url: \"ORIGIN_URL\" }\n" + yaml)
             .replacingOccurrences(of: "ORIGIN_URL", with: origin.url)

@@ -132,6 +132,7 @@ final class CacheFill {
             }
             let refreshed = stale.refreshed(with: head.headers, freshness: freshness, basis: self.basis(head))
             self.cache.memory.insert(refreshed)
+            self.cache.shared?.store(refreshed, on: nil)
             self.report(.stored)
             return .entry(refreshed, .revalidated(ttl: refreshed.freshness.lifetime - refreshed.age(at: now), source: freshness.source))
         case .staleOnError(let status):
@@ -180,7 +181,9 @@ final class CacheFill {
             storedAt: Int64(self.requestTime * 1000), host: self.plan.host, path: self.plan.path,
             compressible: CompressionPolicy.compressible(head, config: self.plan.compression)
         )
-        return self.cache.memory.insert(entry) ? entry : nil
+        guard self.cache.memory.insert(entry) else { return nil }
+        self.cache.shared?.store(entry, on: nil)
+        return entry
     }
 
     /// The response's facts; a response without `Date` is dated when it was received (RFC 9110 6.6.1).
@@ -218,6 +221,7 @@ final class CacheFill {
         switch self.plan.role {
         case .leader, .background:
             self.cache.coalescer.finish(self.plan.key.primary, outcome, now: self.cache.clock.now())
+            if self.plan.holdsSharedLock { self.cache.shared?.unlock(self.plan.key, on: nil) }
         case .solo:
             if outcome == .stored { self.cache.coalescer.forget(self.plan.key.primary) }
         }

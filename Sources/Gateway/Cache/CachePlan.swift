@@ -29,6 +29,8 @@ struct CachePlan {
     let requestHasAuthorization: Bool
     /// For deciding at store time whether variants may be made.
     let compression: CompressionConfig
+    /// This instance took the L2 fill lock for the key: released when the fetch ends.
+    var holdsSharedLock = false
 }
 
 /// What a rule tells browsers: `browser_ttl` and `immutable` rewrite Cache-Control on stored responses.

@@ -10,6 +10,13 @@ final class HTTPCache: Sendable {
     let coalescer: Coalescer
     let purges: PurgeLedger
     let clock: any WallClock
+    private let sharedTier = NIOLockedValueBox<SharedTier?>(nil)
+
+    /// The L2 tier in Redis, once connected.
+    var shared: SharedTier? {
+        get { self.sharedTier.withLockedValue { $0 } }
+        set { self.sharedTier.withLockedValue { $0 = newValue } }
+    }
     private let namespace = NIOLockedValueBox<UInt64>(1)
 
     init(config: CacheConfig, clock: any WallClock) {
@@ -34,6 +41,19 @@ final class HTTPCache: Sendable {
             return nil
         }
         return entry
+    }
+
+    /// Moves to namespace `version` (from Redis, so every instance files keys alike) if it is newer.
+    func adoptNamespace(_ version: UInt64) {
+        let changed = self.namespace.withLockedValue { current -> Bool in
+            guard version > current else { return false }
+            current = version
+            return true
+        }
+        if changed {
+            self.memory.removeAll()
+            self.purges.removeAll()
+        }
     }
 
     /// Drops everything: a new namespace, and the old entries' memory back.
@@ -62,10 +82,11 @@ final class HTTPCache: Sendable {
         }
     }
 
-    /// A successful unsafe request changes the resource: drop what is stored for it.
+    /// A successful unsafe request changes the resource: drop what is stored for it, here and in L2.
     func invalidate(_ key: CacheKey) {
         self.memory.remove(key)
         self.coalescer.forget(key.primary)
+        self.shared?.delete(key, on: nil)
     }
 }
 

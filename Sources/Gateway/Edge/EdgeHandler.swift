@@ -25,6 +25,10 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     private var currentHead: HTTPRequestHead?
     /// Waiting for the limiter's verdict (a shared-store round trip).
     private var limitPending = false
+    /// Waiting for L2 (a Redis round trip, or another instance's fill).
+    private var sharedPending = false
+    /// The key this connection leads a fetch for while it waits on L2: waiters must hear if it goes away.
+    private var leadingKey: String?
     private var parked: [HTTPServerRequestPart] = []
     /// A request parked behind another request's fetch of the same key.
     private var waiting: Waiting?
@@ -91,7 +95,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     /// Waiting for the limiter or for another request's fetch: the request's remaining parts wait here
     /// (reads are held, so at most one read's worth) until it is known where they go.
-    private var isParked: Bool { self.limitPending || self.waiting != nil }
+    private var isParked: Bool { self.limitPending || self.sharedPending || self.waiting != nil }
 
     /// The parts that arrived while parked go to the exchange that now exists, or nowhere.
     private func replayParked() {
@@ -126,6 +130,11 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.waiting?.timeout?.cancel()
         self.waiting = nil
         self.limitPending = false
+        self.sharedPending = false
+        if let key = self.leadingKey {
+            self.leadingKey = nil
+            self.runtime.cache.coalescer.finish(key, .failed, now: self.runtime.cache.clock.now())
+        }
         self.parked.removeAll()
         // A client that went away cancels its origin request.
         self.exchange?.clientWentAway()
@@ -223,6 +232,38 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
                 self.carryOut(next, pipeline: pipeline, context: context)
                 self.replayParked()
             }
+        case .lookUpShared(let plan, let key):
+            guard let shared = pipeline.cache.shared else {
+                self.carryOut(pipeline.afterShared(plan, entry: nil, waiter: self.makeWaiter(context)), pipeline: pipeline, context: context)
+                return
+            }
+            self.sharedPending = true
+            shared.fetch(key, on: context.eventLoop).assumeIsolated().whenComplete { result in
+                guard self.sharedPending, let context = self.context else { return }
+                self.sharedPending = false
+                let entry = (try? result.get()) ?? nil
+                self.carryOut(pipeline.afterShared(plan, entry: entry, waiter: self.makeWaiter(context)), pipeline: pipeline, context: context)
+                self.replayParked()
+            }
+        case .lockShared(let plan, let key):
+            guard let shared = pipeline.cache.shared else {
+                self.carryOut(.forward(plan), pipeline: pipeline, context: context)
+                return
+            }
+            self.sharedPending = true
+            self.leadingKey = key.primary
+            shared.lock(key, on: context.eventLoop).assumeIsolated().whenComplete { result in
+                guard self.sharedPending, let context = self.context else { return }
+                if (try? result.get()) ?? true {
+                    var plan = plan
+                    plan.cache?.holdsSharedLock = true
+                    self.resumeLeading(.forward(plan), pipeline: pipeline, context: context)
+                } else {
+                    // Another instance is fetching it: watch L2 for its answer, for a bounded time.
+                    let patience = min(TimeAmount(pipeline.config.origin.responseTimeout), .seconds(3))
+                    self.watchShared(plan, key: key, shared: shared, until: .now() + patience, pipeline: pipeline)
+                }
+            }
         case .wait(let plan):
             let waiting = Waiting(plan: plan, pipeline: pipeline)
             // Bounded: if the leader never reports, fetch alone.
@@ -232,6 +273,41 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             }
             self.waiting = waiting
         }
+    }
+
+    private func makeWaiter(_ context: ChannelHandlerContext) -> Coalescer.Waiter {
+        let loop = context.eventLoop
+        let handler = NIOLoopBound(self, eventLoop: loop)
+        return { outcome in loop.execute { handler.value.resumeWaiting(outcome) } }
+    }
+
+    /// Polls L2 every 25 ms for the response another instance is fetching; past `deadline`, fetches
+    /// anyway (bounded wait), still as this instance's leader for the key.
+    private func watchShared(_ plan: ForwardPlan, key: CacheKey, shared: SharedTier, until deadline: NIODeadline, pipeline: EdgePipeline) {
+        guard let context else { return }
+        context.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(25)) {
+            guard self.sharedPending, let context = self.context else { return }
+            shared.fetch(key, on: context.eventLoop).assumeIsolated().whenComplete { result in
+                guard self.sharedPending, let context = self.context else { return }
+                if let entry = (try? result.get()) ?? nil, entry.variant.matches(plan.clientHead.headers) {
+                    pipeline.cache.memory.insert(entry)
+                    self.leadingKey = nil
+                    pipeline.cache.coalescer.finish(key.primary, .stored, now: pipeline.cache.clock.now())
+                    self.resumeLeading(pipeline.resume(plan, outcome: .stored), pipeline: pipeline, context: context)
+                } else if NIODeadline.now() >= deadline || !shared.isAvailable {
+                    self.resumeLeading(.forward(plan), pipeline: pipeline, context: context)
+                } else {
+                    self.watchShared(plan, key: key, shared: shared, until: deadline, pipeline: pipeline)
+                }
+            }
+        }
+    }
+
+    private func resumeLeading(_ next: EdgePipeline.Start, pipeline: EdgePipeline, context: ChannelHandlerContext) {
+        self.sharedPending = false
+        self.leadingKey = nil
+        self.carryOut(next, pipeline: pipeline, context: context)
+        self.replayParked()
     }
 
     /// The fetch this request waited for is done (or the wait ran out).

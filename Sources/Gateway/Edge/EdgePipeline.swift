@@ -33,6 +33,10 @@ struct EdgePipeline {
         case wait(ForwardPlan)
         /// The rule has a limit: ask the limiter, then `afterLimit`.
         case limit(ForwardPlan, LimitPolicy)
+        /// Not in memory: ask L2 (Redis), then `afterShared`.
+        case lookUpShared(ForwardPlan, CacheKey)
+        /// This instance leads the fetch: take the L2 fill lock first (other instances may be fetching).
+        case lockShared(ForwardPlan, CacheKey)
     }
 
     func start(_ head: HTTPRequestHead, peerIP: String, now: NIODeadline, waiter: @escaping Coalescer.Waiter) -> Start {
@@ -118,6 +122,9 @@ struct EdgePipeline {
                 stale = entry
             }
         }
+        if stale == nil, !plan.sharedChecked, let shared = self.cache.shared, shared.isAvailable {
+            return .lookUpShared(plan, key)
+        }
         if head.headers.contains(name: "range") && stale == nil {
             // A range of something not stored goes through as asked, and is not stored.
             plan.passOutcome = .dynamic(originStatus: nil, detail: "range")
@@ -127,9 +134,23 @@ struct EdgePipeline {
             return .forward(self.cachePlan(plan, key: key, stale: stale, role: .solo))
         }
         if self.cache.coalescer.join(key.primary, waiter: waiter) {
-            return .forward(self.cachePlan(plan, key: key, stale: stale, role: .leader))
+            let leader = self.cachePlan(plan, key: key, stale: stale, role: .leader)
+            if stale == nil, let shared = self.cache.shared, shared.isAvailable {
+                return .lockShared(leader, key)
+            }
+            return .forward(leader)
         }
         return .wait(plan)
+    }
+
+    /// L2 answered: back-fill memory with what it had, and look again.
+    func afterShared(_ plan: ForwardPlan, entry: CachedResponse?, waiter: @escaping Coalescer.Waiter) -> Start {
+        var plan = plan
+        plan.sharedChecked = true
+        if let entry, entry.variant.matches(plan.clientHead.headers) {
+            self.cache.memory.insert(entry)
+        }
+        return self.lookUp(&plan, waiter: waiter)
     }
 
     /// After a coalesced wait: the stored answer if it fits, else a fetch of its own (never a second wait).

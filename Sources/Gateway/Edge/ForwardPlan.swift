@@ -26,6 +26,8 @@ struct ForwardPlan {
     var passOutcome: CacheOutcome?
     /// The rule's rate-limit verdict, reported on the response (X-RateLimit-*, RateLimit).
     var limit: LimitVerdict?
+    /// L2 (Redis) has been asked for this request's key already.
+    var sharedChecked = false
 
     var clientVersion: HTTPVersion { self.clientHead.version }
     var clientKeepAlive: Bool { self.clientHead.isKeepAlive }
