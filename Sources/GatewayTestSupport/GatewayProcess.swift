@@ -64,3 +64,63 @@ public func runCommand(_ executable: String, _ arguments: [String], directory: U
         standardError: String(decoding: errData, as: UTF8.self)
     )
 }
+
+/// The built `gateway serve`, as a process of its own on free loopback ports: for measuring the
+/// gateway's own memory (RSS), apart from the test's clients.
+public final class GatewayServeProcess: @unchecked Sendable {
+    // @unchecked: the process handle is only read after start.
+    public let port: Int
+    public let adminPort: Int
+    private let process: Process
+    private let directory: URL
+
+    /// `yaml` is a rules file; `listen`, `admin` and `origin` are set by the flags.
+    public init(yaml: String, originURL: String) async throws {
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        let rules = self.directory.appendingPathComponent("rules.yaml")
+        try ("origin: { url: \"\(originURL)\" }\n" + yaml).write(to: rules, atomically: true, encoding: .utf8)
+        self.port = try await unusedLoopbackPort()
+        self.adminPort = try await unusedLoopbackPort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
+        process.arguments = [
+            "serve", "--config", rules.path, "--listen", "127.0.0.1:\(self.port)", "--admin", "127.0.0.1:\(self.adminPort)",
+            "--access-log", "off", "--threads", "1", "--log-level", "error",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        for _ in 0..<200 {
+            if (try? await TestConnection.with(port: self.adminPort) { try await $0.request(.GET, "/healthz", timeout: 1) })?.statusCode == 200 {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        self.stop()
+        throw GatewayProcessError(message: "gateway serve did not become healthy on 127.0.0.1:\(self.adminPort)")
+    }
+
+    /// The gateway process's resident set size in bytes.
+    public var residentBytes: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(self.process.processIdentifier)/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
+        }
+        return 0
+    }
+
+    public func stop() {
+        if self.process.isRunning {
+            kill(self.process.processIdentifier, SIGKILL)
+            self.process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+}
+
+public struct GatewayProcessError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { self.message }
+}

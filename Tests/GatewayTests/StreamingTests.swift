@@ -23,40 +23,44 @@ struct StreamingTests {
         }
     }
 
-    @Test("a 1 GiB download streams through with memory bounded, not buffered whole")
+    @Test("a 1 GiB download streams through with the gateway's memory bounded, not buffered whole")
     func largeDownload() async throws {
         let chunk = ByteBuffer(repeating: 0x62, count: 256 * 1024)
         let count = 4096  // 1 GiB
-        let edge = try await EdgeHarness.start { _ in OriginReply(status: .ok, body: .stream(chunk: chunk, count: count)) }
-        try await edge.run { edge in
-            let before = residentSetBytes()
-            let response = try await edge.withConnection { connection in
-                try await connection.request(.GET, "/big", keepBody: false, timeout: 120)
-            }
-            let grown = residentSetBytes() - before
-            #expect(response.statusCode == 200)
-            #expect(response.bodyLength == chunk.readableBytes * count)
-            #expect(grown < 96 * 1024 * 1024, "RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        let origin = ScriptedOrigin { _ in OriginReply(status: .ok, body: .stream(chunk: chunk, count: count)) }
+        try await origin.start()
+        let gateway = try await GatewayServeProcess(yaml: "", originURL: origin.url)
+        defer { gateway.stop() }
+        let before = gateway.residentBytes
+        let response = try await TestConnection.with(port: gateway.port) { connection in
+            try await connection.request(.GET, "/big", keepBody: false, timeout: 120)
         }
+        let grown = gateway.residentBytes - before
+        #expect(response.statusCode == 200)
+        #expect(response.bodyLength == chunk.readableBytes * count)
+        #expect(grown < 64 * 1024 * 1024, "the gateway's RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        await origin.stop()
     }
 
-    @Test("a 1 GiB upload streams through with memory bounded")
+    @Test("a 1 GiB upload streams through with the gateway's memory bounded")
     func largeUpload() async throws {
-        let edge = try await EdgeHarness.start { request in .text("got \(request.bodyLength)") }
-        try await edge.run { edge in
-            let before = residentSetBytes()
-            let chunk = ByteBuffer(repeating: 0x63, count: 256 * 1024)
-            let count = 4096  // 1 GiB
-            let response = try await edge.withConnection { connection in
-                try await connection.sendHead(.PUT, "/big", headers: [("content-length", String(chunk.readableBytes * count))])
-                for _ in 0..<count { try await connection.sendBody(chunk) }
-                try await connection.sendEnd()
-                return try await connection.response(timeout: 120)
-            }
-            let grown = residentSetBytes() - before
-            #expect(response.statusCode == 200)
-            #expect(response.bodyString == "got \(chunk.readableBytes * count)")
-            #expect(grown < 96 * 1024 * 1024, "RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        let origin = ScriptedOrigin { request in .text("got \(request.bodyLength)") }
+        try await origin.start()
+        let gateway = try await GatewayServeProcess(yaml: "", originURL: origin.url)
+        defer { gateway.stop() }
+        let before = gateway.residentBytes
+        let chunk = ByteBuffer(repeating: 0x63, count: 256 * 1024)
+        let count = 4096  // 1 GiB
+        let response = try await TestConnection.with(port: gateway.port) { connection in
+            try await connection.sendHead(.PUT, "/big", headers: [("content-length", String(chunk.readableBytes * count))])
+            for _ in 0..<count { try await connection.sendBody(chunk) }
+            try await connection.sendEnd()
+            return try await connection.response(timeout: 120)
         }
+        let grown = gateway.residentBytes - before
+        #expect(response.statusCode == 200)
+        #expect(response.bodyString == "got \(chunk.readableBytes * count)")
+        #expect(grown < 64 * 1024 * 1024, "the gateway's RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        await origin.stop()
     }
 }
