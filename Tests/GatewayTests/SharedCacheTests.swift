@@ -129,11 +129,16 @@ struct SharedCacheTests {
         try await one.run { one in
             try await two.run { two in
                 _ = try await self.get(one, "/feed/before")
+                let ready = try await TestConnection.with(port: one.adminPort) { try await $0.request(.GET, "/readyz") }
+                #expect(ready.bodyString.contains("redis: up"))
                 redis.kill()
                 for index in 0..<20 {
                     let response = try await self.get(index % 2 == 0 ? one : two, "/feed/during-\(index % 4)")
                     #expect(response.statusCode == 200)
                 }
+                let degraded = try await TestConnection.with(port: one.adminPort) { try await $0.request(.GET, "/readyz") }
+                #expect(degraded.statusCode == 200)
+                #expect(degraded.bodyString.contains("redis: down"))
                 try await redis.restart()
                 // Reconnects by itself; then a fill on one is a hit on the other again.
                 var shared = false

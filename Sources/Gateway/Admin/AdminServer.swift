@@ -84,13 +84,20 @@ final class AdminHandler: ChannelInboundHandler {
             let probe = ClientBootstrap(group: context.eventLoop)
                 .connectTimeout(TimeAmount(origin.connectTimeout))
                 .connect(host: origin.url.host, port: origin.url.port)
+            // Redis is reported, not required: without it the gateway serves from memory and the origin.
+            let redis: String
+            switch self.runtime.redis?.health {
+            case nil: redis = "redis: not configured (memory only)\n"
+            case .up?: redis = "redis: up\n"
+            case .down?: redis = "redis: down, serving without it\n"
+            }
             probe.assumeIsolated().whenComplete { result in
                 switch result {
                 case .success(let channel):
                     channel.close(promise: nil)
-                    self.respond(.ok, "ready: rules loaded, origin \(origin.url) accepts connections\n", head: head, context: context)
+                    self.respond(.ok, "ready: rules loaded, origin \(origin.url) accepts connections\n" + redis, head: head, context: context)
                 case .failure(let error):
-                    self.respond(.serviceUnavailable, "not ready: origin \(origin.url) unreachable (\(error))\n", head: head, context: context)
+                    self.respond(.serviceUnavailable, "not ready: origin \(origin.url) unreachable (\(error))\n" + redis, head: head, context: context)
                 }
             }
         case (.POST, "/purge"):
