@@ -35,6 +35,47 @@ public final class GatewayRuntime: Sendable {
 
     public var config: GatewayConfig { self.pipeline.config }
 
+    /// Where `reload()` gets the new configuration (the rules file plus command-line overrides).
+    public typealias ConfigLoader = @Sendable () -> Result<GatewayConfig, ReloadError>
+    private let loader = NIOLockedValueBox<ConfigLoaderBox?>(nil)
+
+    private final class ConfigLoaderBox: Sendable {
+        let load: ConfigLoader
+        init(_ load: @escaping ConfigLoader) { self.load = load }
+    }
+
+    public func setReloader(_ load: @escaping ConfigLoader) {
+        self.loader.withLockedValue { $0 = ConfigLoaderBox(load) }
+    }
+
+    /// Re-reads the configuration and swaps the rules in atomically for new requests; requests in flight
+    /// keep the rules they started with. An invalid file changes nothing. Settings that need new
+    /// listeners or connections (listen, admin, origin, redis, cache memory) are kept until a restart,
+    /// and the result says so.
+    @discardableResult
+    public func reload() -> Result<ReloadSummary, ReloadError> {
+        guard let load = self.loader.withLockedValue({ $0?.load }) else {
+            return .failure(ReloadError(message: "this gateway was not started from a rules file"))
+        }
+        switch load() {
+        case .failure(let error):
+            self.logger.error("reload refused; the running rules stay", metadata: ["problems": "\(error.message)"])
+            return .failure(error)
+        case .success(var next):
+            let current = self.config
+            var kept: [String] = []
+            if next.listen != current.listen { kept.append("listen"); next.listen = current.listen }
+            if next.admin != current.admin { kept.append("admin"); next.admin = current.admin }
+            if next.origin != current.origin { kept.append("origin"); next.origin = current.origin }
+            if next.redis != current.redis { kept.append("redis"); next.redis = current.redis }
+            if next.cache != current.cache { kept.append("cache"); next.cache = current.cache }
+            let summary = ReloadSummary(before: current.rules.map(\.name), after: next.rules.map(\.name), keptUntilRestart: kept)
+            self.replace(config: next)
+            self.logger.info("reloaded", metadata: ["changes": "\(summary.description)"])
+            return .success(summary)
+        }
+    }
+
     /// New requests see the new rules; requests in flight keep the pipeline they started with.
     public func replace(config: GatewayConfig) {
         self.current.withLockedValue { $0 = EdgePipeline(config: config, cache: self.cache, limiter: self.limiter, logger: self.logger, via: Self.via) }
@@ -98,4 +139,28 @@ public final class GatewayRuntime: Sendable {
         let stats = self.cache.memory.stats
         return (stats.objects, stats.bytes, stats.evictions)
     }
+}
+
+/// What a reload changed, for the log and the admin API.
+public struct ReloadSummary: Sendable, CustomStringConvertible {
+    public let before: [String]
+    public let after: [String]
+    /// Settings that changed in the file but take a restart.
+    public let keptUntilRestart: [String]
+
+    public var description: String {
+        let added = self.after.filter { !self.before.contains($0) }
+        let removed = self.before.filter { !self.after.contains($0) }
+        var parts = ["\(self.after.count) rules"]
+        if !added.isEmpty { parts.append("added \(added.joined(separator: ", "))") }
+        if !removed.isEmpty { parts.append("removed \(removed.joined(separator: ", "))") }
+        if !self.keptUntilRestart.isEmpty { parts.append("needs a restart to change: \(self.keptUntilRestart.joined(separator: ", "))") }
+        return parts.joined(separator: "; ")
+    }
+}
+
+public struct ReloadError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(message: String) { self.message = message }
+    public var description: String { self.message }
 }

@@ -4,12 +4,14 @@ import Gateway
 import Logging
 import Rules
 import ServiceLifecycle
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the gateway in front of the origin. Flags override the rules file.",
         discussion: """
             SIGTERM or SIGINT: stop accepting, let requests in flight finish within server.drain_timeout.
+            SIGHUP (or POST /reload on the admin listener): re-read the rules file; an invalid file changes nothing.
             """
     )
 
@@ -78,6 +80,27 @@ struct Serve: AsyncParsableCommand {
             printError("gateway: cannot listen on \(config.listen) or \(config.admin): \(error)")
             throw ExitCode(1)
         }
+        let overrides = ServeOverrides(listen: self.listen, origin: self.origin, redis: self.redis, admin: self.admin)
+        let file = self.config
+        runtime.setReloader {
+            switch ConfigLoader.load(file: file) {
+            case .failure(let problems): return .failure(ReloadError(message: problems.rendered(file: file)))
+            case .success(let config):
+                do {
+                    return .success(try overrides.applied(to: config))
+                } catch let error as ServeOverrides.Invalid {
+                    return .failure(ReloadError(message: error.message))
+                } catch {
+                    return .failure(ReloadError(message: "\(error)"))
+                }
+            }
+        }
+        let hangups = Task {
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                runtime.reload()
+            }
+        }
+        defer { hangups.cancel() }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [server],

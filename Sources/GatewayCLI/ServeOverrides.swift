@@ -2,7 +2,7 @@ import Rules
 
 /// `serve --listen --origin --redis --admin`: command-line values that replace the file's, so the
 /// shipped rules.yaml runs unchanged in front of any origin.
-struct ServeOverrides {
+struct ServeOverrides: Sendable {
     var listen: String?
     var origin: String?
     var redis: String?

@@ -102,25 +102,42 @@ final class AdminHandler: ChannelInboundHandler {
             }
         case (.POST, "/purge"):
             self.purge(head, context: context)
+        case (.POST, "/reload"):
+            guard self.authorised(head, context: context) else { return }
+            switch self.runtime.reload() {
+            case .success(let summary):
+                self.respondJSON(.ok, #"{"success":true,"changes":\#(AccessRecord.quoted(summary.description))}"#, head: head, context: context)
+            case .failure(let error):
+                self.respondJSON(.badRequest, #"{"success":false,"errors":[\#(AccessRecord.quoted(error.message))]}"#, head: head, context: context)
+            }
         default:
             self.respond(
-                .notFound, "not found: the admin listener serves GET /healthz, GET /readyz and POST /purge\n", head: head, context: context
+                .notFound, "not found: the admin listener serves GET /healthz, GET /readyz, POST /purge and POST /reload\n", head: head, context: context
             )
         }
     }
 
-    private func purge(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    /// Admin actions need the bearer token; with none configured they are refused.
+    private func authorised(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Bool {
         guard let token = self.runtime.adminToken else {
-            self.respondJSON(.forbidden, #"{"success":false,"errors":["purges are disabled: start the gateway with --admin-token or GATEWAY_ADMIN_TOKEN"]}"#, head: head, context: context)
-            return
+            self.respondJSON(
+                .forbidden, #"{"success":false,"errors":["admin actions are disabled: start the gateway with --admin-token or GATEWAY_ADMIN_TOKEN"]}"#,
+                head: head, context: context
+            )
+            return false
         }
         let presented = head.headers.first(name: "authorization").flatMap { value -> String? in
             value.lowercased().hasPrefix("bearer ") ? String(value.dropFirst(7)).trimmingCharacters(in: " ") : nil
         }
         guard let presented, ConstantTime.equal(presented, token) else {
             self.respondJSON(.unauthorized, #"{"success":false,"errors":["missing or wrong bearer token"]}"#, head: head, context: context)
-            return
+            return false
         }
+        return true
+    }
+
+    private func purge(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard self.authorised(head, context: context) else { return }
         switch PurgeRequest.parse(json: self.body) {
         case .failure(let error):
             self.respondJSON(.badRequest, #"{"success":false,"errors":[\#(AccessRecord.quoted(error.message))]}"#, head: head, context: context)
