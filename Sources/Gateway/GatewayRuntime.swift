@@ -14,12 +14,16 @@ public final class GatewayRuntime: Sendable {
     let limiter: RateLimiter
     /// The bearer token the admin listener's purge endpoint requires; without one, purges are refused.
     let adminToken: String?
+    public let metrics: GatewayMetrics
+    /// Open client connections, for metrics (set by the server).
+    let connections = NIOLockedValueBox<ConnectionCap?>(nil)
 
     /// `clock` is the wall clock cache freshness is measured on; tests pass a `ManualWallClock`.
     public init(
         config: GatewayConfig, accessLog: AccessLog, logger: Logger, clock: any WallClock = SystemWallClock(), adminToken: String? = nil
     ) {
         self.adminToken = adminToken.flatMap { $0.isEmpty ? nil : $0 }
+        self.metrics = GatewayMetrics()
         let cache = HTTPCache(config: config.cache, clock: clock)
         let limiter = RateLimiter(localShare: config.limits.localShare)
         self.cache = cache
@@ -117,6 +121,20 @@ public final class GatewayRuntime: Sendable {
         }
         broadcast?.1.cancel()
         await client?.shutdown()
+    }
+
+    /// A finished request: one access-log line and the metrics.
+    func record(_ record: AccessRecord) {
+        self.accessLog.write(record)
+        self.metrics.record(record)
+    }
+
+    /// `/metrics`.
+    func scrapeMetrics() -> [UInt8] {
+        self.metrics.scrape(
+            cache: self.cache.memory.stats, redisUp: self.redis.map { $0.health.isUp },
+            connections: self.connections.withLockedValue { $0?.current } ?? 0
+        )
     }
 
     /// Drops every stored response at once (a new key namespace).

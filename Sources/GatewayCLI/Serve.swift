@@ -3,6 +3,8 @@ import Foundation
 import Gateway
 import Logging
 import Rules
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -73,6 +75,8 @@ struct Serve: AsyncParsableCommand {
         }
         let token = self.adminToken ?? ProcessInfo.processInfo.environment["GATEWAY_ADMIN_TOKEN"]
         let runtime = GatewayRuntime(config: config, accessLog: accessLog, logger: logger, adminToken: token)
+        // Libraries reporting through swift-metrics land in the same /metrics.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: runtime.metrics.registry))
         let server = GatewayServer(runtime: runtime, threads: self.threads, logger: logger)
         do {
             try await server.start()

@@ -100,6 +100,9 @@ final class AdminHandler: ChannelInboundHandler {
                     self.respond(.serviceUnavailable, "not ready: origin \(origin.url) unreachable (\(error))\n" + redis, head: head, context: context)
                 }
             }
+        case (.GET, "/metrics"):
+            let text = String(decoding: self.runtime.scrapeMetrics(), as: UTF8.self)
+            self.respond(.ok, text, head: head, context: context, contentType: "text/plain; version=0.0.4; charset=utf-8")
         case (.POST, "/purge"):
             self.purge(head, context: context)
         case (.POST, "/reload"):
@@ -112,7 +115,7 @@ final class AdminHandler: ChannelInboundHandler {
             }
         default:
             self.respond(
-                .notFound, "not found: the admin listener serves GET /healthz, GET /readyz, POST /purge and POST /reload\n", head: head, context: context
+                .notFound, "not found: the admin listener serves GET /healthz, GET /readyz, GET /metrics, POST /purge and POST /reload\n", head: head, context: context
             )
         }
     }

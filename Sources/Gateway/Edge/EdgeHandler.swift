@@ -197,7 +197,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             self.writeLocal(response, version: head?.version ?? .http1_1, keepAlive: head?.isKeepAlive ?? false, pipeline: pipeline)
         case .serve(let entry, let outcome, let plan, let refresh):
             self.serveCached(entry, outcome: outcome, plan: plan, pipeline: pipeline)
-            self.runtime.accessLog.write(
+            self.runtime.record(
                 pipeline.record(plan, status: entry.status.code, bytesOut: entry.body.readableBytes, originDuration: nil, outcome: outcome, now: .now())
             )
             if let refresh { self.refreshInBackground(refresh, pipeline: pipeline) }
@@ -223,9 +223,10 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             ).assumeIsolated().whenSuccess { verdict in
                 guard self.limitPending, let context = self.context else { return }
                 self.limitPending = false
+                self.runtime.metrics.limitDecision(rule: plan.decision.ruleName, allowed: verdict.allowed)
                 let next = pipeline.afterLimit(plan, verdict: verdict, waiter: waiter)
                 if case .respond = next {
-                    self.runtime.accessLog.write(
+                    self.runtime.record(
                         pipeline.record(plan, status: 429, bytesOut: 0, originDuration: nil, outcome: nil, now: .now())
                     )
                 }
@@ -391,7 +392,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     func exchangeFinished(_ exchange: Exchange, record: AccessRecord) {
         if self.exchange === exchange { self.exchange = nil }
-        self.runtime.accessLog.write(record)
+        self.runtime.record(record)
         self.releaseHeldRead()
     }
 

@@ -31,7 +31,9 @@ public final class GatewayServer: Service, @unchecked Sendable {
         self.runtime = runtime
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads ?? System.coreCount))
         self.logger = logger
-        self.cap = ConnectionCap(limit: runtime.config.server.maxConnections)
+        let cap = ConnectionCap(limit: runtime.config.server.maxConnections)
+        self.cap = cap
+        runtime.connections.withLockedValue { $0 = cap }
         // The helper completes a promise when it is released: give it a loop that outlives this server's.
         self.quiescing = ServerQuiescingHelper(group: MultiThreadedEventLoopGroup.singleton)
     }
