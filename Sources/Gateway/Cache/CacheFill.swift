@@ -122,7 +122,7 @@ final class CacheFill {
         switch self.absorbing {
         case .notModified:
             guard let stale = self.plan.stale else { return nil }
-            let merged = HTTPResponseHead(version: head.version, status: stale.status, headers: Self.merge(stale.headers, head.headers))
+            let merged = HTTPResponseHead(version: head.version, status: stale.status, headers: CachedResponse.merge(stale.headers, updatedBy: head.headers))
             guard case .store(let freshness) = StorePolicy.decide(
                 method: "GET", requestHasAuthorization: self.plan.requestHasAuthorization, response: self.facts(merged), override: self.plan.override
             ) else {
@@ -204,14 +204,6 @@ final class CacheFill {
         joined.reserveCapacity(self.bodyBytes)
         for var part in self.body { joined.writeBuffer(&part) }
         return joined
-    }
-
-    private static func merge(_ stored: HTTPHeaders, _ fresh: HTTPHeaders) -> HTTPHeaders {
-        var headers = stored
-        for (name, value) in fresh where !CachedResponse.notUpdatedOn304.contains(name.lowercased()) {
-            headers.replaceOrAdd(name: name, value: value)
-        }
-        return headers
     }
 
     /// Tells waiters once; a background refresh or a solo fetch has nobody waiting but still clears the slot.

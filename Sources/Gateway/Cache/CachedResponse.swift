@@ -63,10 +63,7 @@ final class CachedResponse: Sendable {
 
     /// After a 304: the stored headers updated with the new ones (RFC 9111 4.3.4), new times and freshness.
     func refreshed(with notModified: HTTPHeaders, freshness: Freshness, basis: AgeBasis) -> CachedResponse {
-        var headers = self.headers
-        for (name, value) in notModified where !CachedResponse.notUpdatedOn304.contains(name.lowercased()) {
-            headers.replaceOrAdd(name: name, value: value)
-        }
+        let headers = Self.merge(self.headers, updatedBy: notModified)
         return CachedResponse(
             key: self.key, status: self.status, headers: headers, body: self.body, freshness: freshness, basis: basis, variant: self.variant,
             tags: self.tags, storedAt: Int64(basis.responseTime * 1000), host: self.host, path: self.path, compressible: self.compressible
@@ -77,6 +74,15 @@ final class CachedResponse: Sendable {
     static let notUpdatedOn304: Set<String> = [
         "content-length", "content-encoding", "content-range", "transfer-encoding", "age", "cache-tag", "surrogate-key",
     ]
+
+    /// The stored header fields updated by a 304's (RFC 9111 4.3.4), except those describing the body.
+    static func merge(_ stored: HTTPHeaders, updatedBy notModified: HTTPHeaders) -> HTTPHeaders {
+        var headers = stored
+        for (name, value) in notModified where !Self.notUpdatedOn304.contains(name.lowercased()) {
+            headers.replaceOrAdd(name: name, value: value)
+        }
+        return headers
+    }
 
     /// Tags named by `Cache-Tag` (Cloudflare, commas) and `Surrogate-Key` (Fastly, spaces).
     static func tags(in headers: HTTPHeaders) -> [String] {
