@@ -181,12 +181,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.clock.headReceived(expectingBody: framing.hasBody)
         self.discardingBody = false
         self.currentHead = head
-        let loop = context.eventLoop
-        let handler = NIOLoopBound(self, eventLoop: loop)
-        let waiter: Coalescer.Waiter = { outcome in
-            loop.execute { handler.value.resumeWaiting(outcome) }
-        }
-        self.carryOut(pipeline.start(head, peerIP: self.peerIP, now: .now(), waiter: waiter), pipeline: pipeline, context: context)
+        self.carryOut(pipeline.start(head, peerIP: self.peerIP, now: .now(), waiter: { self.makeWaiter(context) }), pipeline: pipeline, context: context)
     }
 
     private func carryOut(_ start: EdgePipeline.Start, pipeline: EdgePipeline, context: ChannelHandlerContext) {
@@ -212,10 +207,6 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             exchange.begin()
         case .limit(let plan, let policy):
             let loop = context.eventLoop
-            let handler = NIOLoopBound(self, eventLoop: loop)
-            let waiter: Coalescer.Waiter = { outcome in
-                loop.execute { handler.value.resumeWaiting(outcome) }
-            }
             self.limitPending = true
             pipeline.limiter.check(
                 rule: plan.decision.ruleName, policy: policy, clientIP: plan.identity.clientIP, path: plan.target.path,
@@ -224,7 +215,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
                 guard self.limitPending, let context = self.context else { return }
                 self.limitPending = false
                 self.runtime.metrics.limitDecision(rule: plan.decision.ruleName, allowed: verdict.allowed)
-                let next = pipeline.afterLimit(plan, verdict: verdict, waiter: waiter)
+                let next = pipeline.afterLimit(plan, verdict: verdict, waiter: { self.makeWaiter(context) })
                 if case .respond = next {
                     self.runtime.record(
                         pipeline.record(plan, status: 429, bytesOut: 0, originDuration: nil, outcome: nil, now: .now())
@@ -235,7 +226,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             }
         case .lookUpShared(let plan, let key):
             guard let shared = pipeline.cache.shared else {
-                self.carryOut(pipeline.afterShared(plan, entry: nil, waiter: self.makeWaiter(context)), pipeline: pipeline, context: context)
+                self.carryOut(pipeline.afterShared(plan, entry: nil, waiter: { self.makeWaiter(context) }), pipeline: pipeline, context: context)
                 return
             }
             self.sharedPending = true
@@ -243,7 +234,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
                 guard self.sharedPending, let context = self.context else { return }
                 self.sharedPending = false
                 let entry = (try? result.get()) ?? nil
-                self.carryOut(pipeline.afterShared(plan, entry: entry, waiter: self.makeWaiter(context)), pipeline: pipeline, context: context)
+                self.carryOut(pipeline.afterShared(plan, entry: entry, waiter: { self.makeWaiter(context) }), pipeline: pipeline, context: context)
                 self.replayParked()
             }
         case .lockShared(let plan, let key):

@@ -16,12 +16,22 @@ import Rules
 ///   7 record    the access log line
 ///
 /// The steps decide; the `EdgeHandler` and `Exchange` run the I/O they decide on.
-struct EdgePipeline {
+/// A class, immutable once made: every request takes it by reference (one retain), not by copying
+/// the whole configuration.
+final class EdgePipeline: Sendable {
     let config: GatewayConfig
     let cache: HTTPCache
     let limiter: RateLimiter
     let logger: Logger
     let via: String
+
+    init(config: GatewayConfig, cache: HTTPCache, limiter: RateLimiter, logger: Logger, via: String) {
+        self.config = config
+        self.cache = cache
+        self.limiter = limiter
+        self.logger = logger
+        self.via = via
+    }
 
     enum Start {
         case respond(LocalResponse)
@@ -39,7 +49,8 @@ struct EdgePipeline {
         case lockShared(ForwardPlan, CacheKey)
     }
 
-    func start(_ head: HTTPRequestHead, peerIP: String, now: NIODeadline, waiter: @escaping Coalescer.Waiter) -> Start {
+    /// `waiter` is asked for only when the request has to wait behind another one's fetch.
+    func start(_ head: HTTPRequestHead, peerIP: String, now: NIODeadline, waiter: () -> Coalescer.Waiter) -> Start {
         // 0 admit
         if let refusal = RequestBounds.refusal(for: head, limits: self.config.server) {
             return .respond(refusal)
@@ -87,7 +98,7 @@ struct EdgePipeline {
     }
 
     /// Step 3's verdict is in: a 429, or on to the cache.
-    func afterLimit(_ plan: ForwardPlan, verdict: LimitVerdict, waiter: @escaping Coalescer.Waiter) -> Start {
+    func afterLimit(_ plan: ForwardPlan, verdict: LimitVerdict, waiter: () -> Coalescer.Waiter) -> Start {
         guard verdict.allowed else { return .respond(verdict.refusal()) }
         var plan = plan
         plan.limit = verdict
@@ -95,7 +106,7 @@ struct EdgePipeline {
         return self.lookUp(&plan, waiter: waiter)
     }
 
-    private func lookUp(_ plan: inout ForwardPlan, waiter: @escaping Coalescer.Waiter) -> Start {
+    private func lookUp(_ plan: inout ForwardPlan, waiter: () -> Coalescer.Waiter) -> Start {
         let head = plan.clientHead
         if case .bypass = plan.decision.cache {
             plan.passOutcome = .bypass(originStatus: nil)
@@ -133,7 +144,7 @@ struct EdgePipeline {
         if self.cache.coalescer.isHitForMiss(key.primary, now: now) {
             return .forward(self.cachePlan(plan, key: key, stale: stale, role: .solo))
         }
-        if self.cache.coalescer.join(key.primary, waiter: waiter) {
+        if self.cache.coalescer.join(key.primary, waiter: waiter()) {
             let leader = self.cachePlan(plan, key: key, stale: stale, role: .leader)
             if stale == nil, let shared = self.cache.shared, shared.isAvailable {
                 return .lockShared(leader, key)
@@ -144,7 +155,7 @@ struct EdgePipeline {
     }
 
     /// L2 answered: back-fill memory with what it had, and look again.
-    func afterShared(_ plan: ForwardPlan, entry: CachedResponse?, waiter: @escaping Coalescer.Waiter) -> Start {
+    func afterShared(_ plan: ForwardPlan, entry: CachedResponse?, waiter: () -> Coalescer.Waiter) -> Start {
         var plan = plan
         plan.sharedChecked = true
         if let entry, entry.variant.matches(plan.clientHead.headers) {
