@@ -20,3 +20,14 @@ public func residentSetBytes() -> Int {
     }
     return 0
 }
+
+/// `count` distinct unused loopback ports: all bound at once, then released.
+public func unusedLoopbackPorts(_ count: Int) async throws -> [Int] {
+    var channels: [Channel] = []
+    for _ in 0..<count {
+        channels.append(try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get())
+    }
+    let ports = channels.map { $0.localAddress?.port ?? 0 }
+    for channel in channels { try await channel.close() }
+    return ports
+}

@@ -80,8 +80,9 @@ public final class GatewayServeProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let rules = self.directory.appendingPathComponent("rules.yaml")
         try ("origin: { url: \"\(originURL)\" }\n" + yaml).write(to: rules, atomically: true, encoding: .utf8)
-        self.port = try await unusedLoopbackPort()
-        self.adminPort = try await unusedLoopbackPort()
+        let ports = try await unusedLoopbackPorts(2)
+        self.port = ports[0]
+        self.adminPort = ports[1]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
         process.arguments = [
@@ -93,7 +94,8 @@ public final class GatewayServeProcess: @unchecked Sendable {
         try process.run()
         self.process = process
         for _ in 0..<200 {
-            if (try? await TestConnection.with(port: self.adminPort) { try await $0.request(.GET, "/healthz", timeout: 1) })?.statusCode == 200 {
+            // The admin listener's own answer, not whatever else might hold the port.
+            if (try? await TestConnection.with(port: self.adminPort) { try await $0.request(.GET, "/healthz", timeout: 1) })?.bodyString == "ok\n" {
                 return
             }
             try await Task.sleep(for: .milliseconds(25))

@@ -239,7 +239,10 @@ struct CacheSemanticsEndToEndTests {
             #expect(stale.header("cache-status") == "edge-gateway; fwd=stale; fwd-status=503; ttl=-50; detail=stale-if-error")
             let strict = try await edge.request(.GET, "/mr")
             #expect(strict.statusCode == 503)
-            #expect(edge.origin.requestCount == 4)
+            #expect(
+                edge.origin.requestCount == 4,
+                "\(edge.origin.requests.map { "\($0.method) \($0.uri) inm=\($0.headers.first(name: "if-none-match") ?? "-") conn=\($0.connectionNumber)" })"
+            )
         }
     }
 

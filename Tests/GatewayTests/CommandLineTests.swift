@@ -66,8 +66,8 @@ struct CommandLineTests {
     func serveAndTerminate() async throws {
         let origin = ScriptedOrigin { request in .text("origin saw \(request.path)") }
         try await origin.start()
-        let port = try await unusedLoopbackPort()
-        let adminPort = try await unusedLoopbackPort()
+        let ports = try await unusedLoopbackPorts(2)
+        let (port, adminPort) = (ports[0], ports[1])
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
         process.arguments = [

@@ -22,14 +22,17 @@ struct ConnectionLimitsTests {
         }
     }
 
-    @Test("an idle keep-alive connection is closed after server.idle_timeout")
+    @Test("a connection idle before or after a request is closed after server.idle_timeout")
     func idle() async throws {
-        let edge = try await EdgeHarness.start(yaml: "server: { idle_timeout: 1s }\n")
+        let edge = try await EdgeHarness.start(yaml: "server: { idle_timeout: 2s }\n")
         try await edge.run { edge in
+            try await edge.withRaw { silent in
+                #expect(await silent.isClosedByServer(within: 10))
+            }
             try await edge.withConnection { connection in
                 let first = try await connection.request(.GET, "/a")
                 #expect(first.statusCode == 200)
-                #expect(await connection.waitForClose(timeout: 6))
+                #expect(await connection.waitForClose(timeout: 10))
             }
         }
     }

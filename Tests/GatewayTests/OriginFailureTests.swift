@@ -23,13 +23,14 @@ struct OriginFailureTests {
     @Test("an origin slower than origin.response_timeout gets the client a 504")
     func slow() async throws {
         let edge = try await EdgeHarness.start(yaml: "origin: { url: \"ORIGIN_URL\", response_timeout: 300ms }\n") { _ in
-            OriginReply(status: .ok, body: .bytes(ByteBuffer(string: "late")), delay: .seconds(3))
+            OriginReply(status: .ok, body: .bytes(ByteBuffer(string: "late")), delay: .seconds(10))
         }
         try await edge.run { edge in
             let started = ContinuousClock.now
-            let response = try await edge.request(.GET, "/slow", timeout: 5)
+            let response = try await edge.request(.GET, "/slow", timeout: 9)
             #expect(response.statusCode == 504)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Well before the origin's 10 s (the bound is loose: tests share two cores).
+            #expect(ContinuousClock.now - started < .seconds(5))
             #expect(edge.origin.requestCount == 1)
         }
     }
@@ -108,7 +109,7 @@ struct RequestBoundsTests {
             #expect(small.statusCode == 200)
             let text = try await edge.withRaw { raw in
                 try await raw.send("POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n")
-                return await raw.readUntilClose(timeout: 5)
+                return await raw.readUntilClose(timeout: 10)
             }
             #expect(text.text.hasPrefix("HTTP/1.1 413"))
             #expect(text.closed)
@@ -123,9 +124,10 @@ struct RequestBoundsTests {
             let text = try await edge.withRaw { raw in
                 try await raw.send("POST /other HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
                 let chunk = String(repeating: "c", count: 512)
-                for _ in 0..<4 { try await raw.send("200\r\n\(chunk)\r\n") }
-                try await raw.send("0\r\n\r\n")
-                return await raw.readUntilClose(timeout: 5)
+                // The gateway may cut the upload off before all of it is written: keep going, then read.
+                for _ in 0..<4 { try? await raw.send("200\r\n\(chunk)\r\n") }
+                try? await raw.send("0\r\n\r\n")
+                return await raw.readUntilClose(timeout: 10)
             }
             #expect(text.text.hasPrefix("HTTP/1.1 413"))
             #expect(text.closed)
@@ -139,7 +141,7 @@ struct RequestBoundsTests {
             for garbage in ["GARBAGE\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "GET /x HTTP/1.1\r\n\r\n"] {
                 let text = try await edge.withRaw { raw in
                     try await raw.send(garbage)
-                    return await raw.readUntilClose(timeout: 5)
+                    return await raw.readUntilClose(timeout: 10)
                 }
                 #expect(text.text.hasPrefix("HTTP/1.1 400"), "for \(garbage.debugDescription): \(text.text)")
                 #expect(text.closed)

@@ -112,7 +112,7 @@ struct ProxyBasicsTests {
                 try await raw.send(
                     "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\nGET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
                 )
-                return await raw.readUntilClose(timeout: 5)
+                return await raw.readUntilClose(timeout: 10)
             }
             #expect(text.closed)
             let one = try #require(text.text.range(of: "answer for /one"))
@@ -131,7 +131,7 @@ struct ProxyBasicsTests {
                 try await raw.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
                 try await Task.sleep(for: .milliseconds(100))
                 try await raw.send("hello")
-                return await raw.readUntilClose(timeout: 5)
+                return await raw.readUntilClose(timeout: 10)
             }
             #expect(text.text.hasPrefix("HTTP/1.1 100 Continue\r\n"))
             #expect(text.text.contains("HTTP/1.1 200 OK"))

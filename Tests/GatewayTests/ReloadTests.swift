@@ -26,8 +26,8 @@ struct ReloadTests {
         let origin = ScriptedOrigin { _ in .text("asset", headers: ["content-type": "text/plain"]) }
         try await origin.start()
         defer { Task { await origin.stop() } }
-        let port = try await unusedLoopbackPort()
-        let adminPort = try await unusedLoopbackPort()
+        let ports = try await unusedLoopbackPorts(2)
+        let (port, adminPort) = (ports[0], ports[1])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
