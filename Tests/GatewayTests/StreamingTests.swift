@@ -51,11 +51,14 @@ struct StreamingTests {
         let before = gateway.residentBytes
         let chunk = ByteBuffer(repeating: 0x63, count: 256 * 1024)
         let count = 4096  // 1 GiB
-        let response = try await TestConnection.with(port: gateway.port) { connection in
-            try await connection.sendHead(.PUT, "/big", headers: [("content-length", String(chunk.readableBytes * count))])
-            for _ in 0..<count { try await connection.sendBody(chunk) }
-            try await connection.sendEnd()
-            return try await connection.response(timeout: 120)
+        // Bounded: a stalled upload fails the test instead of hanging it.
+        let response = try await withTimeout(180, "the 1 GiB upload") {
+            try await TestConnection.with(port: gateway.port) { connection in
+                try await connection.sendHead(.PUT, "/big", headers: [("content-length", String(chunk.readableBytes * count))])
+                for _ in 0..<count { try await connection.sendBody(chunk) }
+                try await connection.sendEnd()
+                return try await connection.response(timeout: 120)
+            }
         }
         let grown = gateway.residentBytes - before
         #expect(response.statusCode == 200)

@@ -206,23 +206,21 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             }
             exchange.begin()
         case .limit(let plan, let policy):
-            let loop = context.eventLoop
-            self.limitPending = true
-            pipeline.limiter.check(
+            let check = pipeline.limiter.check(
                 rule: plan.decision.ruleName, policy: policy, clientIP: plan.identity.clientIP, path: plan.target.path,
-                headers: plan.clientHead.headers, now: pipeline.cache.clock.now(), eventLoop: loop
-            ).assumeIsolated().whenSuccess { verdict in
-                guard self.limitPending, let context = self.context else { return }
-                self.limitPending = false
-                self.runtime.metrics.limitDecision(rule: plan.decision.ruleName, allowed: verdict.allowed)
-                let next = pipeline.afterLimit(plan, verdict: verdict, waiter: { self.makeWaiter(context) })
-                if case .respond = next {
-                    self.runtime.record(
-                        pipeline.record(plan, status: 429, bytesOut: 0, originDuration: nil, outcome: nil, now: .now())
-                    )
+                headers: plan.clientHead.headers, now: pipeline.cache.clock.now(), eventLoop: context.eventLoop
+            )
+            switch check {
+            case .decided(let verdict):
+                self.limitDecided(verdict, plan: plan, pipeline: pipeline, context: context)
+            case .pending(let future):
+                self.limitPending = true
+                future.assumeIsolated().whenSuccess { verdict in
+                    guard self.limitPending, let context = self.context else { return }
+                    self.limitPending = false
+                    self.limitDecided(verdict, plan: plan, pipeline: pipeline, context: context)
+                    self.replayParked()
                 }
-                self.carryOut(next, pipeline: pipeline, context: context)
-                self.replayParked()
             }
         case .lookUpShared(let plan, let key):
             guard let shared = pipeline.cache.shared else {
@@ -265,6 +263,16 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             }
             self.waiting = waiting
         }
+    }
+
+    /// Step 3's verdict: a 429, or on through the walk.
+    private func limitDecided(_ verdict: LimitVerdict, plan: ForwardPlan, pipeline: EdgePipeline, context: ChannelHandlerContext) {
+        self.runtime.metrics.limitDecision(rule: plan.decision.ruleName, allowed: verdict.allowed)
+        let next = pipeline.afterLimit(plan, verdict: verdict, waiter: { self.makeWaiter(context) })
+        if case .respond = next {
+            self.runtime.record(pipeline.record(plan, status: 429, bytesOut: 0, originDuration: nil, outcome: nil, now: .now()))
+        }
+        self.carryOut(next, pipeline: pipeline, context: context)
     }
 
     private func makeWaiter(_ context: ChannelHandlerContext) -> Coalescer.Waiter {

@@ -21,6 +21,8 @@ enum LimitKey {
 
     /// IPv6 addresses count per prefix (a /64 is one subscriber); IPv4 as they are.
     static func grouped(_ ip: String, prefix: Int) -> String {
+        // IPv4 (the common case) needs no parsing: it is counted as written.
+        if !ip.utf8.contains(UInt8(ascii: ":")) { return ip }
         guard let address = IPAddress(ip) else { return ip }
         if address.isIPv4 { return address.description }
         return "\(address.masked(prefix: prefix).description)/\(prefix)"

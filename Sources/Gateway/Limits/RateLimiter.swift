@@ -26,9 +26,16 @@ final class RateLimiter: Sendable {
     }
 
     /// Decides for one request. Memory-only decisions complete at once; shared ones on `eventLoop`.
+    /// A verdict now (memory), or one to wait for (a Redis round trip).
+    enum Check {
+        case decided(LimitVerdict)
+        case pending(EventLoopFuture<LimitVerdict>)
+    }
+
+    /// Decides for one request: at once from memory, or through the shared store on `eventLoop`.
     func check(
         rule: String, policy: LimitPolicy, clientIP: String, path: String, headers: HTTPHeaders, now: Double, eventLoop: EventLoop
-    ) -> EventLoopFuture<LimitVerdict> {
+    ) -> Check {
         let key = LimitKey.make(rule: rule, policy: policy, clientIP: clientIP, path: path, headers: headers)
         let block = policy.block.map { Double($0.wholeSeconds) }
         if let burst = policy.burst {
@@ -36,7 +43,7 @@ final class RateLimiter: Sendable {
                 key, limit: burst.count, windowSeconds: Double(burst.unit.duration.wholeSeconds), now: now, block: nil
             )
             if !decision.allowed {
-                return eventLoop.makeSucceededFuture(LimitVerdict(rule: rule, sustained: nil, burst: decision))
+                return .decided(LimitVerdict(rule: rule, sustained: nil, burst: decision))
             }
         }
         let sustained = policy.sustained
@@ -45,16 +52,16 @@ final class RateLimiter: Sendable {
         guard let shared, shared.isAvailable else {
             let limit = shared == nil ? sustained.count : max(1, Int((Double(sustained.count) * self.localShare).rounded(.down)))
             let decision = self.sustainedLocal.decide(key, limit: limit, windowSeconds: window, now: now, block: block)
-            return eventLoop.makeSucceededFuture(LimitVerdict(rule: rule, sustained: decision, burst: nil))
+            return .decided(LimitVerdict(rule: rule, sustained: decision, burst: nil))
         }
-        return shared.decide(key: key, limit: sustained.count, windowSeconds: window, now: now, block: block, on: eventLoop)
+        return .pending(shared.decide(key: key, limit: sustained.count, windowSeconds: window, now: now, block: block, on: eventLoop)
             .map { LimitVerdict(rule: rule, sustained: $0, burst: nil) }
             .flatMapError { _ in
                 // No request fails because the shared store failed: count it here instead.
                 let limit = max(1, Int((Double(sustained.count) * self.localShare).rounded(.down)))
                 let decision = self.sustainedLocal.decide(key, limit: limit, windowSeconds: window, now: now, block: block)
                 return eventLoop.makeSucceededFuture(LimitVerdict(rule: rule, sustained: decision, burst: nil))
-            }
+            })
     }
 }
 
