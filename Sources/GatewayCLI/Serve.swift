@@ -70,9 +70,6 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "gateway")
         let accessLog = try AccessLog(AccessLog.Destination(self.accessLog))
-        if config.redis != nil {
-            logger.warning("redis is configured, but this version keeps its cache and limits in memory only; redis is not contacted")
-        }
         let token = self.adminToken ?? ProcessInfo.processInfo.environment["GATEWAY_ADMIN_TOKEN"]
         let runtime = GatewayRuntime(config: config, accessLog: accessLog, logger: logger, adminToken: token)
         // Libraries reporting through swift-metrics land in the same /metrics.
