@@ -198,10 +198,10 @@ final class CacheFill {
         return AgeBasis(requestTime: self.requestTime, responseTime: self.responseTime, dateValue: facts.date, ageValue: facts.age)
     }
 
+    /// One right-sized copy. Never the parts themselves: each is a slice of a socket read buffer that
+    /// may be several times larger than the bytes it holds, and would keep all of it alive in the cache.
     private func joinedBody() -> ByteBuffer {
-        if self.body.count == 1 { return self.body[0] }
-        var joined = ByteBuffer()
-        joined.reserveCapacity(self.bodyBytes)
+        var joined = ByteBufferAllocator().buffer(capacity: self.bodyBytes)
         for var part in self.body { joined.writeBuffer(&part) }
         return joined
     }

@@ -110,10 +110,13 @@ final class CachedResponse: Sendable {
                 identity = try ContentCodecs.apply(decoder, to: self.body)
             }
         }
-        var result = identity
+        var made = identity
         if let encoder = try ContentCodecs.encoder(coding, config: config) {
-            result = try ContentCodecs.apply(encoder, to: identity)
+            made = try ContentCodecs.apply(encoder, to: identity)
         }
+        // Kept in a buffer of exactly its size: the codec's output grew by doubling.
+        var result = ByteBufferAllocator().buffer(capacity: made.readableBytes)
+        result.writeBuffer(&made)
         let added = self.variants.withLockedValue { variants -> Int in
             if variants[coding] != nil { return 0 }
             variants[coding] = result
