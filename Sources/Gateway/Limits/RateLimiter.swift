@@ -93,15 +93,21 @@ struct LimitVerdict: Sendable {
     func headers(into headers: inout HTTPHeaders) {
         guard let decision = self.reported else { return }
         let policy = (self.burst?.allowed == false) ? "\(self.rule)-burst" : self.rule
-        headers.replaceOrAdd(name: "x-ratelimit-limit", value: String(decision.limit))
-        headers.replaceOrAdd(name: "x-ratelimit-remaining", value: String(decision.remaining))
-        headers.replaceOrAdd(name: "x-ratelimit-reset", value: String(decision.resetSeconds))
-        headers.replaceOrAdd(name: "ratelimit-policy", value: "\"\(policy)\";q=\(decision.limit);w=\(decision.windowSeconds)")
-        headers.replaceOrAdd(name: "ratelimit", value: "\"\(policy)\";r=\(decision.remaining);t=\(decision.resetSeconds)")
+        // The origin's own fields of these names (rare) give way to the edge's; one pass to find out.
+        if headers.contains(where: { field in Self.names.contains { HopByHop.equalsLowercase(field.name, $0) } }) {
+            for name in Self.names { headers.remove(name: name) }
+        }
+        headers.add(name: "x-ratelimit-limit", value: String(decision.limit))
+        headers.add(name: "x-ratelimit-remaining", value: String(decision.remaining))
+        headers.add(name: "x-ratelimit-reset", value: String(decision.resetSeconds))
+        headers.add(name: "ratelimit-policy", value: "\"\(policy)\";q=\(decision.limit);w=\(decision.windowSeconds)")
+        headers.add(name: "ratelimit", value: "\"\(policy)\";r=\(decision.remaining);t=\(decision.resetSeconds)")
         if !self.allowed {
-            headers.replaceOrAdd(name: "retry-after", value: String(max(1, decision.resetSeconds)))
+            headers.add(name: "retry-after", value: String(max(1, decision.resetSeconds)))
         }
     }
+
+    static let names: Set<String> = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit-policy", "ratelimit", "retry-after"]
 
     /// The 429 the client gets.
     func refusal() -> LocalResponse {

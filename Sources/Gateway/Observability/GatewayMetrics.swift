@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 @preconcurrency import Prometheus
 
 /// What `/metrics` on the admin listener shows, in Prometheus text format (swift-prometheus):
@@ -12,6 +13,9 @@ public final class GatewayMetrics: Sendable {
     private let cacheEvictions: Gauge
     private let redisUp: Gauge
     private let connections: Gauge
+    /// Labelled counters already made, by their label values: one lock and one lookup per request
+    /// instead of the registry's.
+    private let counters = NIOLockedValueBox<[String: Counter]>([:])
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "gateway", metricName: metric, unitName: unit, helpText: help)
@@ -38,9 +42,9 @@ public final class GatewayMetrics: Sendable {
     /// One finished request.
     func record(_ record: AccessRecord) {
         let statusClass = "\(record.status / 100)xx"
-        self.registry.makeCounter(
-            descriptor: Self.requests, labels: [("rule", record.rule), ("status", statusClass), ("cache", record.cache)]
-        ).increment()
+        self.counter("r|\(record.rule)|\(statusClass)|\(record.cache)") {
+            self.registry.makeCounter(descriptor: Self.requests, labels: [("rule", record.rule), ("status", statusClass), ("cache", record.cache)])
+        }.increment()
         self.bytesOut.increment(by: Int64(record.bytesOut))
         if let origin = record.originDuration {
             self.originLatency.recordNanoseconds(origin.nanoseconds)
@@ -48,8 +52,16 @@ public final class GatewayMetrics: Sendable {
     }
 
     func limitDecision(rule: String, allowed: Bool) {
-        self.registry.makeCounter(descriptor: Self.decisions, labels: [("rule", rule), ("decision", allowed ? "allowed" : "refused")])
-            .increment()
+        self.counter(allowed ? "l|\(rule)|a" : "l|\(rule)|r") {
+            self.registry.makeCounter(descriptor: Self.decisions, labels: [("rule", rule), ("decision", allowed ? "allowed" : "refused")])
+        }.increment()
+    }
+
+    private func counter(_ key: String, make: () -> Counter) -> Counter {
+        if let counter = self.counters.withLockedValue({ $0[key] }) { return counter }
+        let counter = make()
+        self.counters.withLockedValue { $0[key] = counter }
+        return counter
     }
 
     /// The Prometheus text, with the gauges read now.
