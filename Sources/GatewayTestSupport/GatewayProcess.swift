@@ -52,14 +52,15 @@ public func runCommand(_ executable: String, _ arguments: [String], directory: U
     try process.run()
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { usleep(10_000) }
-    if process.isRunning { process.terminate() }
-    process.waitUntilExit()
+    // Foundation saw it exit: its status is right. Otherwise stop and reap it ourselves (bounded).
+    let finished = !process.isRunning
+    if !finished { awaitExit(of: process, upTo: 0) }
     try? out.close()
     try? err.close()
     let outData = (try? Data(contentsOf: outURL)) ?? Data()
     let errData = (try? Data(contentsOf: errURL)) ?? Data()
     return CommandResult(
-        status: process.terminationStatus,
+        status: finished ? process.terminationStatus : -1,
         standardOutput: String(decoding: outData, as: UTF8.self),
         standardError: String(decoding: errData, as: UTF8.self)
     )
@@ -116,7 +117,7 @@ public final class GatewayServeProcess: @unchecked Sendable {
     public func stop() {
         if self.process.isRunning {
             kill(self.process.processIdentifier, SIGKILL)
-            self.process.waitUntilExit()
+            awaitExit(of: self.process, upTo: 5)
         }
         try? FileManager.default.removeItem(at: self.directory)
     }
@@ -125,4 +126,22 @@ public final class GatewayServeProcess: @unchecked Sendable {
 public struct GatewayProcessError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { self.message }
+}
+
+/// Waits (bounded) for a child to exit, SIGKILL after `seconds`. Never `Process.waitUntilExit()`: when
+/// Foundation misses a child's exit (seen here under load: a zombie `redis-server` that Foundation still
+/// reported running), that call spins forever and hangs the whole test run. `waitpid` reaps it instead.
+public func awaitExit(of process: Process, upTo seconds: Double) {
+    func alive() -> Bool {
+        guard process.isRunning else { return false }
+        var status: Int32 = 0
+        // 0: still running; the pid (reaped now) or -1 (reaped already): gone.
+        return waitpid(process.processIdentifier, &status, WNOHANG) == 0
+    }
+    var deadline = Date().addingTimeInterval(seconds)
+    while alive() && Date() < deadline { usleep(5_000) }
+    guard alive() else { return }
+    kill(process.processIdentifier, SIGKILL)
+    deadline = Date().addingTimeInterval(2)
+    while alive() && Date() < deadline { usleep(5_000) }
 }

@@ -50,7 +50,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
         // A test that failed before its `stop()` must not leave a server behind.
         if let process = self.process, process.isRunning {
             sendSignal(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            awaitExit(of: process, upTo: 2)
         }
         try? FileManager.default.removeItem(at: self.directory)
     }
@@ -142,7 +142,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
         }
         if process.isRunning {
             sendSignal(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            awaitExit(of: process, upTo: 2)
         }
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         throw RedisServerError.didNotStart(port: port, log: String(log.suffix(2_000)))
@@ -169,10 +169,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
     }
 
     private static func wait(for process: Process, upTo seconds: Double) {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning { sendSignal(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        awaitExit(of: process, upTo: seconds)
     }
 
     /// True when something on the port answers PING (`+PONG`, or `-NOAUTH` when a password is required).
