@@ -181,7 +181,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.clock.headReceived(expectingBody: framing.hasBody)
         self.discardingBody = false
         self.currentHead = head
-        self.carryOut(pipeline.start(head, peerIP: self.peerIP, now: .now(), waiter: { self.makeWaiter(context) }), pipeline: pipeline, context: context)
+        self.carryOut(pipeline.start(head, framing: framing, peerIP: self.peerIP, now: .now(), waiter: { self.makeWaiter(context) }), pipeline: pipeline, context: context)
     }
 
     private func carryOut(_ start: EdgePipeline.Start, pipeline: EdgePipeline, context: ChannelHandlerContext) {
@@ -320,8 +320,6 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     }
 
     private func refreshInBackground(_ plan: ForwardPlan, pipeline: EdgePipeline) {
-        var plan = plan
-        plan.originHead.headers.remove(name: "expect")
         let detached = DetachedClient()
         let exchange = Exchange(plan: plan, pipeline: pipeline, client: detached, pool: self.pool)
         detached.exchange = exchange

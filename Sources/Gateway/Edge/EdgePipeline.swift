@@ -50,7 +50,9 @@ final class EdgePipeline: Sendable {
     }
 
     /// `waiter` is asked for only when the request has to wait behind another one's fetch.
-    func start(_ head: HTTPRequestHead, peerIP: String, now: NIODeadline, waiter: () -> Coalescer.Waiter) -> Start {
+    func start(
+        _ head: HTTPRequestHead, framing: RequestFraming, peerIP: String, now: NIODeadline, waiter: () -> Coalescer.Waiter
+    ) -> Start {
         // 0 admit
         if let refusal = RequestBounds.refusal(for: head, limits: self.config.server) {
             return .respond(refusal)
@@ -68,7 +70,6 @@ final class EdgePipeline: Sendable {
         let decision = self.config.decide(
             RequestFacts(method: head.method.rawValue, host: address.host, path: address.target.path, query: address.target.query)
         )
-        let framing = RequestFraming(head)
         if let declared = framing.contentLength, declared > decision.maxBody.bytes {
             return .respond(
                 LocalResponse(
@@ -81,11 +82,9 @@ final class EdgePipeline: Sendable {
             decision: decision,
             identity: identity,
             clientHead: head,
-            originHead: ForwardedRequest.head(for: head, target: address.target, identity: identity, framing: framing, via: self.via),
             host: address.host,
             target: address.target,
-            hasBody: framing.hasBody,
-            expectsContinue: framing.expectsContinue,
+            framing: framing,
             maxBodyBytes: decision.maxBody.bytes,
             startedAt: now
         )
@@ -206,8 +205,6 @@ final class EdgePipeline: Sendable {
             requestHasAuthorization: head.headers.contains(name: "authorization"),
             compression: self.config.compression
         )
-        plan.originHead.method = .GET
-        CacheFill.conditionalHeaders(for: stale, into: &plan.originHead.headers)
         return plan
     }
 

@@ -81,7 +81,7 @@ final class Exchange: OriginResponseSink {
             lease.connection.handler.attach(self)
             lease.connection.handler.onWritable = { [weak self] in self?.originWritable() }
             self.originStartedAt = .now()
-            lease.connection.write(.head(self.plan.originHead))
+            lease.connection.write(.head(self.plan.originHead(via: self.pipeline.via)))
             for part in self.pending {
                 if case .body = part { self.sentBody = true }
                 lease.connection.write(part)
