@@ -84,10 +84,20 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // `gateway test`: case files run against the real gateway and a scripted origin.
+        .target(
+            name: "CaseRunner",
+            dependencies: [
+                "Rules", "Gateway", "CacheSemantics", "OriginKit", "GatewayTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "GatewayCLI",
             dependencies: [
-                "Rules", "Gateway",
+                "Rules", "Gateway", "CaseRunner",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -132,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Rules", "OriginKit", "GatewayTestSupport", "CacheSemantics",
+                "Gateway", "Rules", "OriginKit", "GatewayTestSupport", "CacheSemantics", "CaseRunner",
                 .product(name: "RawStructuredFieldValues", package: "swift-http-structured-headers"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

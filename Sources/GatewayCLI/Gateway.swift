@@ -9,10 +9,11 @@ struct GatewayCommand: AsyncParsableCommand {
             serve     run the gateway in front of the origin
             check     validate a rules file and summarise it
             explain   say what the gateway would do with one request
+            test      run cache-behaviour case files against the gateway and a scripted origin
             purge     drop cached responses on a running gateway (its admin API)
             """,
         version: GatewayVersion.current,
-        subcommands: [Serve.self, Check.self, Explain.self, Purge.self]
+        subcommands: [Serve.self, Check.self, Explain.self, Test.self, Purge.self]
     )
 }
 

@@ -12,6 +12,7 @@ public final class ScriptedOrigin: Sendable {
         var requests: [RecordedRequest] = []
         var connections = 0
         var openConnections = 0
+        var answered = 0
     }
 
     private let record = NIOLockedValueBox(Record())
@@ -71,6 +72,11 @@ public final class ScriptedOrigin: Sendable {
     public var requests: [RecordedRequest] { self.record.withLockedValue { $0.requests } }
 
     public var requestCount: Int { self.record.withLockedValue { $0.requests.count } }
+
+    /// Requests received whose answer has not been written in full yet (hanging ones stay here).
+    public var unansweredCount: Int { self.record.withLockedValue { $0.requests.count - $0.answered } }
+
+    func answered() { self.record.withLockedValue { $0.answered += 1 } }
 
     /// Connections accepted since start.
     public var connectionCount: Int { self.record.withLockedValue { $0.connections } }
@@ -148,7 +154,10 @@ final class OriginHandler: ChannelInboundHandler {
     }
 
     private func send(_ reply: OriginReply, keepAlive: Bool, context: ChannelHandlerContext) {
-        guard context.channel.isActive else { return }
+        guard context.channel.isActive else {
+            self.origin.answered()
+            return
+        }
         var headers = reply.headers
         if !headers.contains(name: "content-length") && !headers.contains(name: "transfer-encoding") {
             headers.add(name: "content-length", value: String(reply.contentLength))
@@ -165,6 +174,7 @@ final class OriginHandler: ChannelInboundHandler {
                 context.write(Self.wrapOutboundOut(.body(.byteBuffer(slice))), promise: nil)
             }
             context.flush()
+            self.origin.answered()
             // An abortive close (RST), as an origin that crashes mid-body would do.
             if let provider = context.channel as? SocketOptionProvider {
                 provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).assumeIsolated().whenComplete { _ in
@@ -209,6 +219,7 @@ final class OriginHandler: ChannelInboundHandler {
 
     private func end(keepAlive: Bool, context: ChannelHandlerContext) {
         context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            self.origin.answered()
             if !keepAlive { context.close(promise: nil) }
         }
     }
