@@ -7,7 +7,7 @@ let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unche
 
 let package = Package(
     name: "edge-gateway",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "gateway", targets: ["GatewayCLI"]),
         .executable(name: "demo-origin", targets: ["DemoOrigin"]),

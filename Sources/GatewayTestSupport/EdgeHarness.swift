@@ -30,7 +30,7 @@ public final class EdgeHarness: Sendable {
 
     /// A gateway in front of an origin that is already running (several gateways can share one).
     public static func start(
-        yaml: String, origin: ScriptedOrigin, clock: (any WallClock)? = nil, adminToken: String? = nil
+        yaml: String, origin: ScriptedOrigin, clock: (any WallClock)? = nil, adminToken: String? = nil, accessLog: AccessLog? = nil
     ) async throws -> EdgeHarness {
         let mentionsOrigin = yaml.split(separator: "\n").contains { $0.hasPrefix("origin:") }
         let text = (mentionsOrigin ? yaml : "origin: { url: \"ORIGIN_URL\" }\n" + yaml)
@@ -42,13 +42,14 @@ public final class EdgeHarness: Sendable {
             await origin.stop()
             throw HarnessConfigError(problems: problems.rendered(file: "test.yaml"))
         }
-        return try await Self.start(config: config, origin: origin, clock: clock, adminToken: adminToken)
+        return try await Self.start(config: config, origin: origin, clock: clock, adminToken: adminToken, accessLog: accessLog)
     }
 
     /// Starts the gateway on `config` (its listen and admin addresses replaced by free loopback ports)
     /// in front of an already started origin.
     public static func start(
-        config: GatewayConfig, origin: ScriptedOrigin, clock: (any WallClock)? = nil, adminToken: String? = nil
+        config: GatewayConfig, origin: ScriptedOrigin, clock: (any WallClock)? = nil, adminToken: String? = nil,
+        accessLog: AccessLog? = nil
     ) async throws -> EdgeHarness {
         var config = config
         config.listen = ListenAddress(host: "127.0.0.1", port: 0)
@@ -56,7 +57,7 @@ public final class EdgeHarness: Sendable {
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .warning
         let runtime = GatewayRuntime(
-            config: config, accessLog: try AccessLog(.off), logger: logger, clock: clock ?? SystemWallClock(), adminToken: adminToken
+            config: config, accessLog: try accessLog ?? AccessLog(.off), logger: logger, clock: clock ?? SystemWallClock(), adminToken: adminToken
         )
         let server = GatewayServer(runtime: runtime, threads: 1, logger: logger)
         try await server.start()

@@ -80,7 +80,7 @@ struct ValidationTests {
         #expect(report(yaml) == [
             "1:1: unknown key `orign` in the top level: did you mean `origin`?",
             "1:1: `origin` is required: add origin: { url: \"http://127.0.0.1:54321\" }",
-            "2:1: unknown key `colour` in the top level; known keys: listen, admin, origin, redis, cache, clients, compression, server, limits, rules",
+            "2:1: unknown key `colour` in the top level; known keys: listen, admin, origin, redis, cache, clients, compression, server, limits, access_log, rules",
             "5:26: unknown key `method` in match: did you mean `methods`?",
             "6:5: unknown key `cahce` in a rule: did you mean `cache`?",
             "7:27: unknown key `Burst` in limit: did you mean `burst`?",

@@ -24,9 +24,12 @@ final class EdgePipeline: Sendable {
     let limiter: RateLimiter
     let logger: Logger
     let via: String
+    /// Which hits the access log writes (`access_log.hit_sample`).
+    let hitSampler: HitSampler
 
     init(config: GatewayConfig, cache: HTTPCache, limiter: RateLimiter, logger: Logger, via: String) {
         self.config = config
+        self.hitSampler = HitSampler(share: config.accessLog.hitSample)
         self.cache = cache
         self.limiter = limiter
         self.logger = logger
@@ -273,7 +276,7 @@ final class EdgePipeline: Sendable {
 
     // 7 record
     func record(_ plan: ForwardPlan, status: UInt, bytesOut: Int, originDuration: TimeAmount?, outcome: CacheOutcome?, now: NIODeadline) -> AccessRecord {
-        AccessRecord(
+        var record = AccessRecord(
             clientIP: plan.identity.clientIP,
             method: plan.method.rawValue,
             target: plan.target.normalised,
@@ -284,5 +287,10 @@ final class EdgePipeline: Sendable {
             duration: now - plan.startedAt,
             originDuration: originDuration
         )
+        if case .hit = outcome, !self.hitSampler.logsEveryHit {
+            record.isLogged = self.hitSampler.take()
+            record.sample = self.hitSampler.share
+        }
+        return record
     }
 }

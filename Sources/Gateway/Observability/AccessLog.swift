@@ -14,6 +14,10 @@ struct AccessRecord {
     let bytesOut: Int
     let duration: TimeAmount
     let originDuration: TimeAmount?
+    /// False for a cache hit that `access_log.hit_sample` leaves out (metrics still count it).
+    var isLogged = true
+    /// The hit sample share, on a sampled hit's line.
+    var sample: Double?
 
     /// One JSON object on one line.
     func jsonLine(time: String) -> String {
@@ -22,6 +26,9 @@ struct AccessRecord {
         line += ",\"bytes\":\(self.bytesOut),\"duration_ms\":\(Self.milliseconds(self.duration))"
         if let originDuration = self.originDuration {
             line += ",\"origin_ms\":\(Self.milliseconds(originDuration))"
+        }
+        if let sample = self.sample {
+            line += ",\"sample\":\(sample)"
         }
         line += "}\n"
         return line
@@ -100,7 +107,7 @@ public final class AccessLog: Sendable {
     }
 
     func write(_ record: AccessRecord) {
-        guard self.isEnabled else { return }
+        guard self.isEnabled, record.isLogged else { return }
         let now = Int(Date().timeIntervalSince1970)
         self.state.withLockedValue { state in
             guard let stream = state.stream else { return }

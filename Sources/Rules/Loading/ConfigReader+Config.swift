@@ -1,7 +1,7 @@
 import Yams
 
 extension ConfigReader {
-    static let topLevelKeys = ["listen", "admin", "origin", "redis", "cache", "clients", "compression", "server", "limits", "rules"]
+    static let topLevelKeys = ["listen", "admin", "origin", "redis", "cache", "clients", "compression", "server", "limits", "access_log", "rules"]
 
     /// The whole file. Returns a config only when it could build one; `problems` decides whether it is valid.
     mutating func readConfig(_ root: Node) -> GatewayConfig? {
@@ -28,6 +28,7 @@ extension ConfigReader {
         let compression = fields["compression"].map { readCompression($0) } ?? defaults.compression
         let server = fields["server"].map { readServer($0) } ?? defaults.server
         let limits = fields["limits"].map { readLimits($0) } ?? defaults.limits
+        let accessLog = fields["access_log"].map { readAccessLog($0) } ?? defaults.accessLog
         let rules = fields["rules"].map { readRules($0) } ?? []
         checkShadowing(rules)
 
@@ -37,7 +38,7 @@ extension ConfigReader {
         }
         return GatewayConfig(
             listen: listen, origin: origin, redis: redis, admin: admin, cache: cache, clients: clients,
-            compression: compression, server: server, limits: limits, rules: rules
+            compression: compression, server: server, limits: limits, accessLog: accessLog, rules: rules
         )
     }
 
@@ -47,15 +48,35 @@ extension ConfigReader {
         var limits = LimitsConfig()
         guard let mapping = mapping(node, "limits", example: "{ local_share: 50% }") else { return limits }
         let fields = fields(of: mapping, in: "limits", known: ["local_share"])
-        if let node = fields["local_share"], let text = text(node, "limits.local_share", expected: "a share such as 50% or 0.5") {
-            let number = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
-            if let number, number > 0, number <= 1 {
-                limits.localShare = number
-            } else {
-                report(Self.location(node), "limits.local_share \"\(text)\": expected a share of the limit from 1% to 100% (e.g. 50% when two instances share Redis)")
-            }
+        if let node = fields["local_share"] {
+            limits.localShare = share(
+                node, "limits.local_share", allowZero: false, hint: "(e.g. 50% when two instances share Redis)"
+            ) ?? limits.localShare
         }
         return limits
+    }
+
+    /// `access_log: { hit_sample: 1% }`: log one cache hit in a hundred (everything else is always logged).
+    mutating func readAccessLog(_ node: Node) -> AccessLogConfig {
+        var accessLog = AccessLogConfig()
+        guard let mapping = mapping(node, "access_log", example: "{ hit_sample: 1% }") else { return accessLog }
+        let fields = fields(of: mapping, in: "access_log", known: ["hit_sample"])
+        if let node = fields["hit_sample"] {
+            accessLog.hitSample = share(node, "access_log.hit_sample", allowZero: true, hint: "(0% logs no hits, 100% every one)")
+                ?? accessLog.hitSample
+        }
+        return accessLog
+    }
+
+    /// A share written `50%` or `0.5`.
+    mutating func share(_ node: Node, _ path: String, allowZero: Bool, hint: String) -> Double? {
+        guard let text = text(node, path, expected: "a share such as 50% or 0.5") else { return nil }
+        let number = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+        if let number, allowZero ? number >= 0 : number > 0, number <= 1 {
+            return number
+        }
+        report(Self.location(node), "\(path) \"\(text)\": expected a share from \(allowZero ? "0%" : "1%") to 100% \(hint)")
+        return nil
     }
 
     mutating func listenAddress(_ node: Node, _ path: String, example: String) -> ListenAddress? {

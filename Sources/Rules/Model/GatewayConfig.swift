@@ -9,6 +9,7 @@ public struct GatewayConfig: Sendable {
     public var compression: CompressionConfig
     public var server: ServerLimits
     public var limits: LimitsConfig
+    public var accessLog: AccessLogConfig
     public var rules: [Rule]
 
     public init(
@@ -21,9 +22,11 @@ public struct GatewayConfig: Sendable {
         compression: CompressionConfig = CompressionConfig(),
         server: ServerLimits = ServerLimits(),
         limits: LimitsConfig = LimitsConfig(),
+        accessLog: AccessLogConfig = AccessLogConfig(),
         rules: [Rule] = []
     ) {
         self.limits = limits
+        self.accessLog = accessLog
         self.listen = listen
         self.origin = origin
         self.redis = redis
@@ -43,6 +46,14 @@ public struct LimitsConfig: Sendable, Hashable {
     public var localShare: Double
 
     public init(localShare: Double = 1.0) { self.localShare = localShare }
+}
+
+/// What the access log writes. Where it writes is `serve --access-log`.
+public struct AccessLogConfig: Sendable, Hashable {
+    /// The share of cache hits logged (1: every one; 0: none). Every other request is always logged.
+    public var hitSample: Double
+
+    public init(hitSample: Double = 1.0) { self.hitSample = hitSample }
 }
 
 /// `host:port`; IPv6 hosts are written in brackets: `[::1]:8080`.
