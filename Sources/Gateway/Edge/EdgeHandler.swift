@@ -18,6 +18,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     private var exchange: Exchange?
     /// A request answered locally whose remaining body parts are dropped until its end.
     private var discardingBody = false
+    /// A response that closes the connection has been sent: whatever the client sent after it — a
+    /// pipelined or smuggled request behind a refused one — is read and dropped, never forwarded.
+    private var isClosing = false
     /// A `read` we did not pass on because the origin cannot take more yet.
     private var heldRead = false
     private var peerIP = "0.0.0.0"
@@ -66,6 +69,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if self.isClosing { return }
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
             self.requestHead(head, context: context)
@@ -397,6 +401,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     private func finishResponse(close: Bool, context: ChannelHandlerContext) {
         if close {
+            self.isClosing = true
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }

@@ -20,8 +20,37 @@ enum RequestBounds {
         if head.version.major != 1 {
             return LocalResponse(.httpVersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are served here", closeConnection: true)
         }
+        if let refusal = TransferCodings.refusal(head.headers) {
+            return refusal
+        }
         if head.method == .CONNECT {
             return LocalResponse(.methodNotAllowed, "CONNECT is not proxied", closeConnection: true, headers: ["allow": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"])
+        }
+        return nil
+    }
+}
+
+/// A request's Transfer-Encoding, checked before any of its body is read: the one framing the gateway
+/// forwards is a final `chunked`, once. Anything else is where request smuggling lives (RFC 9112 6.1, 6.3).
+enum TransferCodings {
+    /// Codings registered for Transfer-Encoding; the gateway decodes only `chunked`.
+    static let registered: Set<String> = ["chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"]
+
+    static func refusal(_ headers: HTTPHeaders) -> LocalResponse? {
+        let fields = headers[canonicalForm: "transfer-encoding"]
+        guard !fields.isEmpty else { return nil }
+        let codings = fields.map { $0.lowercased() }  // canonicalForm splits on commas and trims
+        if let unknown = codings.first(where: { !Self.registered.contains($0) }) {
+            return LocalResponse(.notImplemented, "the transfer coding \"\(unknown)\" is not supported", closeConnection: true)
+        }
+        guard codings.last == "chunked", codings.filter({ $0 == "chunked" }).count == 1 else {
+            return LocalResponse(.badRequest, "Transfer-Encoding must end with chunked, once", closeConnection: true)
+        }
+        if codings.count > 1 {
+            return LocalResponse(
+                .notImplemented, "only the chunked transfer coding is supported (got \(codings.joined(separator: ", ")))",
+                closeConnection: true
+            )
         }
         return nil
     }
