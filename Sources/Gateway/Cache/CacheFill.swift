@@ -126,9 +126,12 @@ final class CacheFill {
             guard case .store(let freshness) = StorePolicy.decide(
                 method: "GET", requestHasAuthorization: self.plan.requestHasAuthorization, response: self.facts(merged), override: self.plan.override
             ) else {
+                // Updated, it may not be stored (a Set-Cookie arrived on the 304, say): this client gets the
+                // updated response, its cookie included; nobody else gets it, and the old entry goes.
                 self.report(.notStorable)
                 self.cache.memory.remove(stale.key)
-                return .entry(stale, .revalidated(ttl: 0, source: stale.freshness.source))
+                let answer = stale.refreshed(with: head.headers, freshness: stale.freshness, basis: stale.basis)
+                return .entry(answer, .revalidated(ttl: 0, source: stale.freshness.source))
             }
             let refreshed = stale.refreshed(with: head.headers, freshness: freshness, basis: self.basis(head))
             self.cache.memory.insert(refreshed)

@@ -9,6 +9,7 @@ enum ForwardedRequest {
         var headers = client.headers
         let originalHost = headers.first(name: "host")
         HopByHop.strip(&headers)
+        UnkeyedRequestHeaders.strip(&headers)
         // The gateway answers `Expect: 100-continue` itself.
         headers.remove(name: "expect")
         if framing.isChunked {
