@@ -447,4 +447,13 @@ struct ValidationTests {
         }
         #expect(problems.problems.map(\.description) == ["0:0: no such file: /nonexistent/rules.yaml"])
     }
+
+    @Test func originURLHostsAndPortsAreChecked() {
+        for bad in ["http://exa mple:80", "http://127.0.0.1:+80", "http://[zz]:80", "http://host:"] {
+            let found = problems("origin: { url: \"\(bad)\" }\n")
+            #expect(found.contains { $0.location == SourceLocation(line: 1, column: 16) }, "\(bad): \(found)")
+        }
+        #expect(problems("origin: { url: \"http://origin.internal:8080\" }\n").isEmpty)
+        #expect(problems("origin: { url: \"http://[::1]:8080\" }\n").isEmpty)
+    }
 }

@@ -120,6 +120,12 @@ public struct OriginURL: Sendable, Hashable, CustomStringConvertible {
         guard let hostPort = HostPort.parse(String(rest), defaultPort: 80) else {
             return .failure(.init(reason: "expected http://HOST:PORT with a port from 1 to 65535 (got \(text))"))
         }
+        let bracketed = rest.hasPrefix("[")
+        guard bracketed ? hostPort.host.contains(":") && IPAddress(hostPort.host) != nil
+            : IPAddress(hostPort.host) != nil || HostPattern.isHostName(hostPort.host)
+        else {
+            return .failure(.init(reason: "\(hostPort.host) is not an IP address or host name (got \(text))"))
+        }
         return .success(OriginURL(scheme: scheme, host: hostPort.host, port: hostPort.port))
     }
 
@@ -166,7 +172,7 @@ public struct HostPort: Sendable, Hashable {
         guard !host.isEmpty else { return nil }
         let port: Int
         if let portText {
-            guard let p = Int(portText), (1...65535).contains(p) else { return nil }
+            guard !portText.isEmpty, portText.utf8.allSatisfy(isDigit), let p = Int(portText), (1...65535).contains(p) else { return nil }
             port = p
         } else {
             guard let defaultPort else { return nil }
