@@ -96,8 +96,8 @@ public final class EdgeHarness: Sendable {
     }
 
     /// A raw TCP connection to the gateway for the length of `body`.
-    public func withRaw<T: Sendable>(_ body: (RawConnection) async throws -> T) async throws -> T {
-        try await RawConnection.with(port: self.port, body)
+    public func withRaw<T: Sendable>(from localHost: String? = nil, _ body: (RawConnection) async throws -> T) async throws -> T {
+        try await RawConnection.with(port: self.port, from: localHost, body)
     }
 
     public func stop() async {

@@ -9,13 +9,17 @@ public final class RawConnection {
     private let channel: Channel
     private var received = ByteBuffer()
 
-    /// Opens a connection, runs `body` with it, and closes it.
+    /// Opens a connection, runs `body` with it, and closes it. `from` picks the local address (any of
+    /// 127.0.0.0/8 on Linux), to look like another client.
     public static func with<T: Sendable>(
-        host: String = "127.0.0.1", port: Int, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        host: String = "127.0.0.1", port: Int, from localHost: String? = nil, group: EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (RawConnection) async throws -> T
     ) async throws -> T {
-        let channel = try await ClientBootstrap(group: group)
-            .channelOption(.allowRemoteHalfClosure, value: true)
+        var bootstrap = ClientBootstrap(group: group).channelOption(.allowRemoteHalfClosure, value: true)
+        if let localHost {
+            bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: localHost, port: 0))
+        }
+        let channel = try await bootstrap
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)

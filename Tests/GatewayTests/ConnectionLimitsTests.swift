@@ -60,6 +60,49 @@ struct ConnectionLimitsTests {
         }
     }
 
+    @Test("connections past server.max_connections_per_ip from one address are closed; other addresses and trusted proxies are not")
+    func perIPCap() async throws {
+        let edge = try await EdgeHarness.start(yaml: "server: { max_connections_per_ip: 2 }\nclients: { trusted_proxies: [127.0.0.9/32] }\n")
+        try await edge.run { edge in
+            func served(_ raw: RawConnection, _ path: String) async throws -> Bool {
+                try await raw.send("GET \(path) HTTP/1.1\r\nHost: x\r\n\r\n")
+                return await raw.readUntilClose(timeout: 0.5).text.hasPrefix("HTTP/1.1 200")
+            }
+            try await edge.withRaw(from: "127.0.0.2") { first in
+                try await edge.withRaw(from: "127.0.0.2") { second in
+                    let ok1 = try await served(first, "/1")
+                    #expect(ok1)
+                    let ok2 = try await served(second, "/2")
+                    #expect(ok2)
+                    try await edge.withRaw(from: "127.0.0.2") { third in
+                        try await third.send("GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+                        let result = await third.readUntilClose(timeout: 3)
+                        #expect(result.closed && result.text.isEmpty, "the third from 127.0.0.2 is closed unanswered")
+                    }
+                    try await edge.withRaw(from: "127.0.0.3") { other in
+                        let ok4 = try await served(other, "/4")
+                        #expect(ok4, "another address has its own count")
+                    }
+                    try await edge.withRaw(from: "127.0.0.9") { proxy1 in
+                        try await edge.withRaw(from: "127.0.0.9") { proxy2 in
+                            try await edge.withRaw(from: "127.0.0.9") { proxy3 in
+                                let ok5 = try await served(proxy1, "/5")
+                                #expect(ok5)
+                                let ok6 = try await served(proxy2, "/6")
+                                #expect(ok6)
+                                let ok7 = try await served(proxy3, "/7")
+                                #expect(ok7, "a trusted proxy carries many clients: exempt")
+                            }
+                        }
+                    }
+                }
+            }
+            #expect(edge.origin.requests.map(\.path).sorted() == ["/1", "/2", "/4", "/5", "/6", "/7"])
+            let metrics = try await TestConnection.with(port: edge.adminPort) { try await $0.request(.GET, "/metrics") }
+            #expect(metrics.bodyString.contains("gateway_connections_refused_total{cap=\"per_ip\"} 1"), "\(metrics.bodyString)")
+        }
+    }
+
     @Test("stopping drains: a request in flight finishes, new connections are refused")
     func drain() async throws {
         let edge = try await EdgeHarness.start { _ in

@@ -23,6 +23,9 @@ public final class GatewayMetrics: Sendable {
 
     static var requests: MetricNameDescriptor { name("requests", "total", "Requests answered, by rule, status class and cache outcome.") }
     static var decisions: MetricNameDescriptor { name("ratelimit_decisions", "total", "Rate-limit decisions, by rule.") }
+    static var refusals: MetricNameDescriptor {
+        name("connections_refused", "total", "Client connections closed at once, by the cap they were over (total or per_ip).")
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -54,6 +57,13 @@ public final class GatewayMetrics: Sendable {
     func limitDecision(rule: String, allowed: Bool) {
         self.counter(allowed ? "l|\(rule)|a" : "l|\(rule)|r") {
             self.registry.makeCounter(descriptor: Self.decisions, labels: [("rule", rule), ("decision", allowed ? "allowed" : "refused")])
+        }.increment()
+    }
+
+    /// A connection closed at once: over `server.max_connections` (`total`) or `max_connections_per_ip` (`per_ip`).
+    func connectionRefused(cap: String) {
+        self.counter("c|\(cap)") {
+            self.registry.makeCounter(descriptor: Self.refusals, labels: [("cap", cap)])
         }.increment()
     }
 

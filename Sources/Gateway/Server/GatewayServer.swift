@@ -31,7 +31,10 @@ public final class GatewayServer: Service, @unchecked Sendable {
         self.runtime = runtime
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads ?? System.coreCount))
         self.logger = logger
-        let cap = ConnectionCap(limit: runtime.config.server.maxConnections)
+        let config = runtime.config
+        let cap = ConnectionCap(
+            limit: config.server.maxConnections, perIPLimit: config.server.maxConnectionsPerIP, exempt: config.clients.trustedProxies
+        )
         self.cap = cap
         runtime.connections.withLockedValue { $0 = cap }
         // The helper completes a promise when it is released: give it a loop that outlives this server's.
@@ -69,7 +72,14 @@ public final class GatewayServer: Service, @unchecked Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                guard cap.admit(channel) else {
+                switch cap.admit(channel) {
+                case .admitted:
+                    break
+                case .overTotal:
+                    runtime.metrics.connectionRefused(cap: "total")
+                    return channel.close()
+                case .overPerIP:
+                    runtime.metrics.connectionRefused(cap: "per_ip")
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {

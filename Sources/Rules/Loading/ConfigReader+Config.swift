@@ -190,7 +190,7 @@ extension ConfigReader {
         var server = ServerLimits()
         guard let mapping = mapping(node, "server", example: "{ max_body: 1GiB, header_timeout: 10s }") else { return server }
         let fields = fields(of: mapping, in: "server", known: [
-            "max_header", "max_uri", "max_body", "header_timeout", "idle_timeout", "body_timeout", "max_connections", "drain_timeout",
+            "max_header", "max_uri", "max_body", "header_timeout", "idle_timeout", "body_timeout", "max_connections", "max_connections_per_ip", "drain_timeout",
         ])
         if let node = fields["max_header"] { server.maxHeaderBytes = byteCount(node, "server.max_header") ?? server.maxHeaderBytes }
         if let node = fields["max_uri"] {
@@ -210,6 +210,9 @@ extension ConfigReader {
         }
         if let node = fields["max_connections"] {
             server.maxConnections = integer(node, "server.max_connections", in: 1...Int.max) ?? server.maxConnections
+        }
+        if let node = fields["max_connections_per_ip"] {
+            server.maxConnectionsPerIP = integer(node, "server.max_connections_per_ip", in: 1...Int.max) ?? server.maxConnectionsPerIP
         }
         return server
     }

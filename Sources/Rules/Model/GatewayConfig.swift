@@ -320,6 +320,8 @@ public struct ServerLimits: Sendable, Hashable {
     public var bodyTimeout: Duration
     /// Open client connections, in total; more are closed at once.
     public var maxConnections: Int
+    /// Open client connections from one address (trusted proxies exempt); more are closed at once.
+    public var maxConnectionsPerIP: Int
     /// On SIGTERM, how long in-flight requests get to finish.
     public var drainTimeout: Duration
 
@@ -331,8 +333,10 @@ public struct ServerLimits: Sendable, Hashable {
         idleTimeout: Duration = .seconds(75),
         bodyTimeout: Duration = .seconds(30),
         maxConnections: Int = 10_000,
+        maxConnectionsPerIP: Int = 256,
         drainTimeout: Duration = .seconds(30)
     ) {
+        self.maxConnectionsPerIP = maxConnectionsPerIP
         self.maxHeaderBytes = maxHeaderBytes
         self.maxURIBytes = maxURIBytes
         self.maxBodyBytes = maxBodyBytes
