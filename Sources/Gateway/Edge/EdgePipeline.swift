@@ -143,6 +143,11 @@ final class EdgePipeline: Sendable {
             plan.passOutcome = .dynamic(originStatus: nil, detail: "range")
             return .forward(plan)
         }
+        if let entry = stale, self.cache.coalescer.isFailing(key.primary, now: now),
+           Reuse.mayServeOnError(entry.freshness, basis: entry.basis, now: now) {
+            // The origin failed this key a moment ago: serve stale without asking again (no retry storm).
+            return .serve(entry, .stale(ttl: entry.freshness.lifetime - entry.age(at: now), originStatus: nil), plan, refresh: nil)
+        }
         if self.cache.coalescer.isHitForMiss(key.primary, now: now) {
             return .forward(self.cachePlan(plan, key: key, stale: stale, role: .solo))
         }

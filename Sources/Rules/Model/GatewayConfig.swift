@@ -333,7 +333,7 @@ public struct ServerLimits: Sendable, Hashable {
         idleTimeout: Duration = .seconds(75),
         bodyTimeout: Duration = .seconds(30),
         maxConnections: Int = 10_000,
-        maxConnectionsPerIP: Int = 256,
+        maxConnectionsPerIP: Int = 1024,
         drainTimeout: Duration = .seconds(30)
     ) {
         self.maxConnectionsPerIP = maxConnectionsPerIP
