@@ -106,9 +106,19 @@ public final class GatewayServeProcess: @unchecked Sendable {
     }
 
     /// The gateway process's resident set size in bytes.
-    public var residentBytes: Int {
+    public var residentBytes: Int { self.status("VmRSS:") }
+
+    /// The most the process has ever held resident (VmHWM): a transfer's peak, not what is left after it.
+    public var peakResidentBytes: Int { self.status("VmHWM:") }
+
+    /// Open file descriptors.
+    public var openFileDescriptors: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(self.process.processIdentifier)/fd").count) ?? 0
+    }
+
+    private func status(_ field: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(self.process.processIdentifier)/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        for line in status.split(separator: "\n") where line.hasPrefix(field) {
             return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) * 1024
         }
         return 0

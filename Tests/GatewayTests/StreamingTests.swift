@@ -35,10 +35,10 @@ struct StreamingTests {
         let response = try await TestConnection.with(port: gateway.port) { connection in
             try await connection.request(.GET, "/big", keepBody: false, timeout: 120)
         }
-        let grown = gateway.residentBytes - before
+        let grown = gateway.peakResidentBytes - before
         #expect(response.statusCode == 200)
         #expect(response.bodyLength == chunk.readableBytes * count)
-        #expect(grown < 64 * 1024 * 1024, "the gateway's RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        #expect(grown < 64 * 1024 * 1024, "the gateway's peak RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
         await origin.stop()
     }
 
@@ -60,10 +60,31 @@ struct StreamingTests {
                 return try await connection.response(timeout: 120)
             }
         }
-        let grown = gateway.residentBytes - before
+        let grown = gateway.peakResidentBytes - before
         #expect(response.statusCode == 200)
         #expect(response.bodyString == "got \(chunk.readableBytes * count)")
-        #expect(grown < 64 * 1024 * 1024, "the gateway's RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        #expect(grown < 64 * 1024 * 1024, "the gateway's peak RSS grew by \(grown / 1024 / 1024) MiB while 1 GiB passed through")
+        #expect(gateway.peakResidentBytes < 256 * 1024 * 1024, "peak RSS \(gateway.peakResidentBytes / 1024 / 1024) MiB")
+        await origin.stop()
+    }
+
+    @Test("a 1 GiB download read slowly: the origin is held back, the gateway's peak RSS stays bounded")
+    func slowReader() async throws {
+        let chunk = ByteBuffer(repeating: 0x64, count: 256 * 1024)
+        let count = 4096  // 1 GiB
+        let origin = ScriptedOrigin { _ in OriginReply(status: .ok, body: .stream(chunk: chunk, count: count)) }
+        try await origin.start()
+        let gateway = try await GatewayServeProcess(yaml: "", originURL: origin.url)
+        defer { gateway.stop() }
+        let before = gateway.peakResidentBytes
+        // A client that takes 1 MiB, then pauses: about 150 MiB/s at most, a tenth of what loopback carries.
+        let received = try await withTimeout(120, "the slow 1 GiB download") {
+            try await SlowReader.download(port: gateway.port, path: "/big", bytesPerPause: 1 << 20, pause: .milliseconds(6))
+        }
+        #expect(received.status == 200)
+        #expect(received.bodyBytes == chunk.readableBytes * count)
+        let grown = gateway.peakResidentBytes - before
+        #expect(grown < 64 * 1024 * 1024, "peak RSS grew by \(grown / 1024 / 1024) MiB")
         await origin.stop()
     }
 }
