@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "demo-origin", targets: ["DemoOrigin"]),
         .library(name: "Rules", targets: ["Rules"]),
         .library(name: "Gateway", targets: ["Gateway"]),
+        .library(name: "CacheSemantics", targets: ["CacheSemantics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

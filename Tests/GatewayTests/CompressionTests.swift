@@ -5,7 +5,7 @@ import OriginKit
 import Rules
 import Testing
 
-@testable import Gateway
+@_spi(Benchmarks) @testable import Gateway
 
 /// Brotli and gzip at the edge: negotiation, stored variants, streaming. Bodies are decoded with the
 /// libraries' decoders and compared with the origin's bytes.

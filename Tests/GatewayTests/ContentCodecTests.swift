@@ -2,7 +2,7 @@ import NIOCore
 import Rules
 import Testing
 
-@testable import Gateway
+@_spi(Benchmarks) @testable import Gateway
 
 @Suite("Content codecs (libbrotli, zlib)")
 struct ContentCodecTests {

@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 
-@testable import Gateway
+@_spi(Benchmarks) @testable import Gateway
 
 /// The memory tier on its own: budget, replacement, scan resistance. No sockets.
 @Suite("Memory tier")

@@ -5,7 +5,7 @@ import NIOHTTP1
 import OriginKit
 import Testing
 
-@testable import Gateway
+@_spi(Benchmarks) @testable import Gateway
 
 /// The application's WAF scenarios against the real gateway, time on a manual clock.
 @Suite("Rate limits (memory tier)")
@@ -173,23 +173,45 @@ struct RateLimiterMemoryTests {
         #expect(refused < 100_000, "\(refused) of 1,000,000 single requests refused")
     }
 
-    @Test("the sliding window weighs the previous window by its overlap")
-    func slidingWindow() {
+    @Test("the sliding window never lets more than the limit into any window length, however the bursts are timed")
+    func slidingWindowIsStrict() {
         var window = SlidingWindow.empty
-        var decision: RateLimitDecision
-        for _ in 0..<10 {
+        var allowedAt: [Double] = []
+        // A client that bursts at every instant of a window's last seconds and the next window's first:
+        // one attempt every 0.25 s for 10 minutes.
+        var now = 600.0
+        while now < 1200 {
+            let (made, updated) = RateLimitDecision.decide(window: window, limit: 20, windowSeconds: 60, now: now)
+            window = updated
+            if made.allowed { allowedAt.append(now) }
+            now += 0.25
+        }
+        // No 60 s span holds more than 20 allowed requests.
+        for (i, start) in allowedAt.enumerated() {
+            let inSpan = allowedAt[i...].prefix { $0 < start + 60 }.count
+            #expect(inSpan <= 20, "\(inSpan) allowed in the 60 s from \(start)")
+        }
+        // And the limit is not much stricter than asked: 20 per 65 s, about 184 in 10 minutes.
+        #expect(allowedAt.count >= 180, "\(allowedAt.count) allowed in 10 minutes at 20/min")
+    }
+
+    @Test("refused requests are not counted; counts slide out a slice at a time; Retry-After says when one fits again")
+    func slidingWindowSlices() {
+        var (decision, window) = RateLimitDecision.decide(window: SlidingWindow.empty, limit: 10, windowSeconds: 60, now: 600)
+        #expect(decision.allowed && decision.remaining == 9)
+        for _ in 0..<9 {
             (decision, window) = RateLimitDecision.decide(window: window, limit: 10, windowSeconds: 60, now: 600)
             #expect(decision.allowed)
         }
+        #expect(decision.remaining == 0)
         (decision, window) = RateLimitDecision.decide(window: window, limit: 10, windowSeconds: 60, now: 610)
         #expect(!decision.allowed)
-        // 30 s into the next window: half of the previous 10 still count, so 5 more fit.
-        var allowed = 0
-        for _ in 0..<10 {
-            let (made, updated) = RateLimitDecision.decide(window: window, limit: 10, windowSeconds: 60, now: 690)
-            window = updated
-            if made.allowed { allowed += 1 }
-        }
-        #expect(allowed == 5)
+        // The 10 were counted in the slice [600, 605): they slide out at 665 (13 slices of 5 s).
+        #expect(decision.resetSeconds == 55)
+        (decision, window) = RateLimitDecision.decide(window: window, limit: 10, windowSeconds: 60, now: 664.9)
+        #expect(!decision.allowed)
+        (decision, window) = RateLimitDecision.decide(window: window, limit: 10, windowSeconds: 60, now: 665)
+        #expect(decision.allowed)
+        #expect(decision.remaining == 9)
     }
 }

@@ -6,7 +6,7 @@ import RedisClient
 import Rules
 import Testing
 
-@testable import Gateway
+@_spi(Benchmarks) @testable import Gateway
 
 @Suite("Redis limit store")
 struct RedisLimitStoreTests {

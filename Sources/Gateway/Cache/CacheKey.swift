@@ -3,10 +3,10 @@ import Rules
 
 /// Where a response is filed: the key namespace (version, so everything can be dropped at once), the
 /// host without port, the normalised path and the query as sent. GET and HEAD share it.
-struct CacheKey: Sendable, Hashable {
+@_spi(Benchmarks) public struct CacheKey: Sendable, Hashable {
     let primary: String
 
-    init(version: UInt64, host: String, target: RequestTarget, policy: CacheKeyPolicy = CacheKeyPolicy()) {
+    @_spi(Benchmarks) public init(version: UInt64, host: String, target: RequestTarget, policy: CacheKeyPolicy = CacheKeyPolicy()) {
         var primary = "v\(version)|\(host)|\(target.path)"
         if let query = policy.keyQuery(target.query) {
             primary += "?"

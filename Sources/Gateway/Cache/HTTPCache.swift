@@ -91,7 +91,7 @@ final class HTTPCache: Sendable {
 }
 
 extension ResponseFacts {
-    init(_ head: HTTPResponseHead) {
+    @_spi(Benchmarks) public init(_ head: HTTPResponseHead) {
         let headers = head.headers
         let expires: Int64?? = headers.first(name: "expires").map { HTTPDate.parse($0) }
         self.init(

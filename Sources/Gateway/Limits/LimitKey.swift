@@ -3,8 +3,8 @@ import Rules
 
 /// Who a limit counts: the client IP (IPv6 grouped by prefix), a request header such as an API key, or
 /// the IP and path together. Keys are namespaced by rule, so two rules never share a budget.
-enum LimitKey {
-    static func make(rule: String, policy: LimitPolicy, clientIP: String, path: String, headers: HTTPHeaders) -> String {
+@_spi(Benchmarks) public enum LimitKey {
+    @_spi(Benchmarks) public static func make(rule: String, policy: LimitPolicy, clientIP: String, path: String, headers: HTTPHeaders) -> String {
         let ip = Self.grouped(clientIP, prefix: policy.ipv6Prefix)
         switch policy.key {
         case .clientIP:

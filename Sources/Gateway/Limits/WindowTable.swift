@@ -4,19 +4,25 @@ import NIOConcurrencyHelpers
 /// flood of distinct keys (a million spoofed or botnet IPs) fills the table, stale keys are swept and
 /// the rest are counted in a fixed-size count-min sketch, which can only over-count. Memory is
 /// `capacity` entries plus the sketch, whatever arrives.
-final class WindowTable: Sendable {
+@_spi(Benchmarks) public final class WindowTable: Sendable {
+    private struct Entry {
+        var window: SlidingWindow
+        /// When everything counted has slid out: a sweep drops the entry after this.
+        var staleAfter: Double
+    }
+
     private struct State {
-        var windows: [String: SlidingWindow] = [:]
+        var windows: [String: Entry] = [:]
         var blockedUntil: [String: Double] = [:]
         var sketch = CountMinSketch()
-        /// The window index of the last sweep of stale keys: at most one O(n) sweep per window.
+        /// The second of the last sweep of stale keys: at most one O(n) sweep a second.
         var sweptAt: Int64 = Int64.min
     }
 
     let capacity: Int
     private let state: NIOLockedValueBox<State>
 
-    init(capacity: Int) {
+    @_spi(Benchmarks) public init(capacity: Int) {
         self.capacity = capacity
         self.state = NIOLockedValueBox(State())
     }
@@ -24,7 +30,7 @@ final class WindowTable: Sendable {
     var trackedKeys: Int { self.state.withLockedValue { $0.windows.count } }
 
     /// One request for `key` against `limit` per `windowSeconds`; refused requests are not counted.
-    func decide(_ key: String, limit: Int, windowSeconds: Double, now: Double, block: Double?) -> RateLimitDecision {
+    @_spi(Benchmarks) public func decide(_ key: String, limit: Int, windowSeconds: Double, now: Double, block: Double?) -> RateLimitDecision {
         self.state.withLockedValue { state in
             if let until = state.blockedUntil[key] {
                 if until > now {
@@ -35,31 +41,37 @@ final class WindowTable: Sendable {
                 }
                 state.blockedUntil[key] = nil
             }
-            let index = Int64((now / windowSeconds).rounded(.down))
+            let second = Int64(now.rounded(.down))
+            let staleAfter = now + windowSeconds * Double(SlidingWindow.lanes) / Double(SlidingWindow.slices)
             var decision: RateLimitDecision
-            if let window = state.windows[key] {
-                let (made, updated) = RateLimitDecision.decide(window: window, limit: limit, windowSeconds: windowSeconds, now: now)
-                state.windows[key] = updated
+            if let entry = state.windows[key] {
+                let (made, updated) = RateLimitDecision.decide(window: entry.window, limit: limit, windowSeconds: windowSeconds, now: now)
+                state.windows[key] = Entry(window: updated, staleAfter: made.allowed ? staleAfter : entry.staleAfter)
                 decision = made
             } else {
-                if state.windows.count >= self.capacity && state.sweptAt != index {
-                    state.sweptAt = index
-                    state.windows = state.windows.filter { $0.value.index >= index - 1 }
+                if state.windows.count >= self.capacity && state.sweptAt != second {
+                    state.sweptAt = second
+                    state.windows = state.windows.filter { $0.value.staleAfter > now }
                 }
                 if state.windows.count < self.capacity {
                     let (made, updated) = RateLimitDecision.decide(window: .empty, limit: limit, windowSeconds: windowSeconds, now: now)
-                    state.windows[key] = updated
+                    state.windows[key] = Entry(window: updated, staleAfter: staleAfter)
                     decision = made
                 } else {
-                    let window = state.sketch.window(for: key, index: index)
-                    let (made, updated) = RateLimitDecision.decide(window: window, limit: limit, windowSeconds: windowSeconds, now: now)
-                    if made.allowed { state.sketch.count(key, index: updated.index) }
+                    // Past the table: the sketch's two fixed windows, both counted in full (it can only over-count).
+                    let index = Int64((now / windowSeconds).rounded(.down))
+                    let counts = state.sketch.counts(for: key, index: index)
+                    let window = SlidingWindow(
+                        index: RateLimitDecision.slice(now: now, windowSeconds: windowSeconds), counts: [counts.current + counts.previous]
+                    )
+                    let (made, _) = RateLimitDecision.decide(window: window, limit: limit, windowSeconds: windowSeconds, now: now)
+                    if made.allowed { state.sketch.count(key, index: index) }
                     decision = made
                 }
             }
             if !decision.allowed, let block, block > 0 {
-                if state.blockedUntil.count >= self.capacity && state.sweptAt != index {
-                    state.sweptAt = index
+                if state.blockedUntil.count >= self.capacity && state.sweptAt != second {
+                    state.sweptAt = second
                     state.blockedUntil = state.blockedUntil.filter { $0.value > now }
                 }
                 if state.blockedUntil.count < self.capacity {
@@ -104,12 +116,12 @@ struct CountMinSketch: Sendable {
         return (0..<Self.depth).map { row in row * Self.width + Int((h1 &+ UInt32(row) &* h2) & UInt32(Self.width - 1)) }
     }
 
-    mutating func window(for key: String, index: Int64) -> SlidingWindow {
+    mutating func counts(for key: String, index: Int64) -> (current: Int, previous: Int) {
         self.roll(to: index)
         let slots = Self.slots(key)
         let current = slots.map { self.current[$0] }.min() ?? 0
         let previous = slots.map { self.previous[$0] }.min() ?? 0
-        return SlidingWindow(index: index, current: UInt32(current), previous: UInt32(previous))
+        return (Int(current), Int(previous))
     }
 
     mutating func count(_ key: String, index: Int64) {
