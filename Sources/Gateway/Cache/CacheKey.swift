@@ -7,8 +7,17 @@ import Rules
     let primary: String
 
     @_spi(Benchmarks) public init(version: UInt64, host: String, target: RequestTarget, policy: CacheKeyPolicy = CacheKeyPolicy()) {
-        var primary = "v\(version)|\(host)|\(target.path)"
-        if let query = policy.keyQuery(target.query) {
+        let query = policy.keyQuery(target.query)
+        // One allocation: the key's whole length reserved before it is written.
+        var primary = ""
+        primary.reserveCapacity(24 + host.utf8.count + target.path.utf8.count + (query.map { $0.utf8.count + 1 } ?? 0))
+        primary += "v"
+        primary += String(version)
+        primary += "|"
+        primary += host
+        primary += "|"
+        primary += target.path
+        if let query {
             primary += "?"
             primary += query
         }

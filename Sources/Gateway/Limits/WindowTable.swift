@@ -32,7 +32,8 @@ import NIOConcurrencyHelpers
     /// One request for `key` against `limit` per `windowSeconds`; refused requests are not counted.
     @_spi(Benchmarks) public func decide(_ key: String, limit: Int, windowSeconds: Double, now: Double, block: Double?) -> RateLimitDecision {
         self.state.withLockedValue { state in
-            if let until = state.blockedUntil[key] {
+            // Most tables block nobody: skip hashing the key for an empty dictionary.
+            if !state.blockedUntil.isEmpty, let until = state.blockedUntil[key] {
                 if until > now {
                     return RateLimitDecision(
                         allowed: false, limit: limit, remaining: 0, resetSeconds: max(1, Int((until - now).rounded(.up))),

@@ -157,23 +157,28 @@ public struct CacheKeyPolicy: Sendable, Hashable {
         guard let query else { return nil }
         if self.isDefault { return query }
         if self.query == .none { return nil }
-        var parameters = query.split(separator: "&", omittingEmptySubsequences: true)
+        // Each parameter with its name, found once (not once per comparison of the sort).
+        var parameters: [(name: Substring, text: Substring)] = query.split(separator: "&", omittingEmptySubsequences: true).map {
+            parameter in
+            let name: Substring = parameter.firstIndex(of: "=").map { parameter[..<$0] } ?? parameter
+            return (name, parameter)
+        }
         if !self.ignore.isEmpty || self.only != nil {
             parameters = parameters.filter { parameter in
-                let name = String(parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                let name = String(parameter.name)
                 if self.ignore.contains(name) { return false }
                 if let only = self.only { return only.contains(name) }
                 return true
             }
         }
         if self.query == .sorted {
-            parameters = parameters.enumerated().sorted { lhs, rhs in
-                let left = lhs.element.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-                let right = rhs.element.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-                return left == right ? lhs.offset < rhs.offset : left < right
-            }.map(\.element)
+            // Stable: parameters of the same name keep their order.
+            let ordered = parameters.enumerated().sorted { (lhs, rhs) -> Bool in
+                lhs.element.name == rhs.element.name ? lhs.offset < rhs.offset : lhs.element.name < rhs.element.name
+            }
+            parameters = ordered.map { $0.element }
         }
-        return parameters.isEmpty ? nil : parameters.joined(separator: "&")
+        return parameters.isEmpty ? nil : parameters.map { String($0.text) }.joined(separator: "&")
     }
 
     /// For summaries: `query sorted, ignoring utm_source`.
