@@ -11,7 +11,8 @@ public struct AgeBasis: Sendable, Hashable {
         self.requestTime = requestTime
         self.responseTime = responseTime
         self.dateValue = dateValue.map(Double.init)
-        self.ageValue = Double(ageValue ?? 0)
+        // Age is delta-seconds: never negative, and never more than 2^31 however it was read.
+        self.ageValue = Double(min(max(ageValue ?? 0, 0), DeltaSeconds.greatest))
     }
 
     /// corrected_initial_age = max(apparent_age, age_value + response_delay)
@@ -39,7 +40,7 @@ public enum Reuse: Sendable, Equatable {
 
     public static func decide(_ freshness: Freshness, basis: AgeBasis, now: Double) -> Reuse {
         let age = basis.currentAge(at: now)
-        let wholeAge = Int64(age)
+        let wholeAge = DeltaSeconds.whole(age)
         if freshness.noCache { return .revalidate(age: wholeAge) }
         if age < Double(freshness.lifetime) {
             return .fresh(age: wholeAge, remaining: max(0, freshness.lifetime - wholeAge))

@@ -71,8 +71,8 @@ public struct CacheControl: Sendable, Hashable {
         guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         let text = text.drop(while: { $0 == "0" })  // leading zeros do not make a value large
         if text.isEmpty { return 0 }
-        if text.utf8.count > 10 { return 2_147_483_648 }
-        return min(Int64(text) ?? 2_147_483_648, 2_147_483_648)
+        if text.utf8.count > 10 { return DeltaSeconds.greatest }
+        return min(Int64(text) ?? DeltaSeconds.greatest, DeltaSeconds.greatest)
     }
 
     /// Splits on commas outside quoted strings.

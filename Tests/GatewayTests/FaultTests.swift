@@ -82,6 +82,23 @@ struct FaultTests {
         }
     }
 
+    @Test("an origin sending Age: 9223372036854775807 (found by fuzzing) is answered, not a crash; the age counts as 2^31")
+    func hugeAge() async throws {
+        let edge = try await EdgeHarness.start(yaml: "") { _ in
+            .text("old\n", headers: ["cache-control": "max-age=60", "age": "9223372036854775807"])
+        }
+        try await edge.run { edge in
+            let first = try await edge.request(.GET, "/page")
+            #expect(first.statusCode == 200)
+            #expect(first.bodyString == "old\n")
+            // Older than its max-age from the start: not served from the cache.
+            let second = try await edge.request(.GET, "/page")
+            #expect(second.statusCode == 200)
+            #expect(second.header("x-cache") != "HIT")
+            #expect(edge.origin.requestCount == 2)
+        }
+    }
+
     @Test("an origin that resets mid-body: the client's response is cut short and closed, and nothing truncated is cached")
     func resetIsNotCached() async throws {
         let body = String(repeating: "x", count: 100_000)

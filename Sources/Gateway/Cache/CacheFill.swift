@@ -86,7 +86,7 @@ final class CacheFill {
         case .store(let freshness):
             self.storing = true
             source = freshness.source
-            ttl = freshness.lifetime - Int64(AgeBasis(requestTime: self.requestTime, responseTime: self.responseTime, dateValue: facts.date, ageValue: facts.age).correctedInitialAge)
+            ttl = freshness.lifetime - DeltaSeconds.whole(AgeBasis(requestTime: self.requestTime, responseTime: self.responseTime, dateValue: facts.date, ageValue: facts.age).correctedInitialAge)
             notStored = nil
             if self.plan.clientConditional, head.headers.first(name: "content-length") != nil {
                 self.absorbing = .conditional

@@ -127,5 +127,5 @@ final class CachedResponse: Sendable {
 
     func reuse(at now: Double) -> Reuse { Reuse.decide(self.freshness, basis: self.basis, now: now) }
 
-    func age(at now: Double) -> Int64 { Int64(self.basis.currentAge(at: now)) }
+    func age(at now: Double) -> Int64 { DeltaSeconds.whole(self.basis.currentAge(at: now)) }
 }

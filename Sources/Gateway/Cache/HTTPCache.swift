@@ -100,7 +100,7 @@ extension ResponseFacts {
             date: headers.first(name: "date").flatMap { HTTPDate.parse($0) },
             expires: expires,
             lastModified: headers.first(name: "last-modified").flatMap { HTTPDate.parse($0) },
-            age: headers.first(name: "age").flatMap { Int64($0.trimmingCharacters(in: " ")) },
+            age: headers.first(name: "age").flatMap { DeltaSeconds.parse($0) },
             hasSetCookie: headers.contains(name: "set-cookie"),
             vary: headers[canonicalForm: "vary"].map { $0.lowercased() },
             etag: headers.first(name: "etag")
