@@ -99,4 +99,17 @@ struct CachePoisoningTests {
             #expect(edge.origin.requests(path: "/public").count == 1)
         }
     }
+
+    @Test("a quoted comma in Cache-Control is not a directive separator (found reading the fuzz target)")
+    func quotedCommaInCacheControl() async throws {
+        let edge = try await EdgeHarness.start(yaml: "") { _ in
+            .text("page\n", headers: ["cache-control": #"x-note="a, max-age=99999, b""#])
+        }
+        try await edge.run { edge in
+            _ = try await edge.request(.GET, "/page")
+            let second = try await edge.request(.GET, "/page")
+            #expect(second.header("x-cache") != "HIT", "the max-age inside quotes is not a directive: no freshness, not stored")
+            #expect(edge.origin.requestCount == 2)
+        }
+    }
 }

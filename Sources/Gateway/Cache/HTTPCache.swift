@@ -96,7 +96,7 @@ extension ResponseFacts {
         let expires: Int64?? = headers.first(name: "expires").map { HTTPDate.parse($0) }
         self.init(
             status: Int(head.status.code),
-            cacheControl: CacheControl(values: headers[canonicalForm: "cache-control"]),
+            cacheControl: CacheControl(values: headers["cache-control"]),
             date: headers.first(name: "date").flatMap { HTTPDate.parse($0) },
             expires: expires,
             lastModified: headers.first(name: "last-modified").flatMap { HTTPDate.parse($0) },

@@ -29,7 +29,7 @@ enum CompressionPolicy {
         else { return false }
         if let encoding = response.headers.first(name: "content-encoding"), encoding.lowercased() != "identity" { return false }
         if response.headers.contains(name: "content-range") { return false }
-        let cacheControl = response.headers[canonicalForm: "cache-control"]
+        let cacheControl = response.headers["cache-control"]
         if !cacheControl.isEmpty, CacheControl(values: cacheControl).noTransform { return false }
         return true
     }

@@ -189,7 +189,7 @@ final class EdgePipeline: Sendable {
 
     /// RFC 9111 3.5: a response to a request with Authorization is shared only when it says so.
     private static func sharedDespiteAuthorization(_ entry: CachedResponse) -> Bool {
-        let cc = CacheControl(values: entry.headers[canonicalForm: "cache-control"])
+        let cc = CacheControl(values: entry.headers["cache-control"])
         return cc.isPublic || cc.sharedMaxAge != nil || cc.mustRevalidate
     }
 
