@@ -9,7 +9,7 @@ struct GatewayCommand: AsyncParsableCommand {
             serve     run the gateway in front of the origin
             check     validate a rules file and summarise it
             explain   say what the gateway would do with one request
-            test      run cache-behaviour case files against the gateway and a scripted origin
+            test      run cache-behaviour cases against a scripted origin
             purge     drop cached responses on a running gateway (its admin API)
             """,
         version: GatewayVersion.current,

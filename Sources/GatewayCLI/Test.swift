@@ -7,10 +7,7 @@ struct Test: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run cache-behaviour case files against the real gateway and a scripted origin.",
         discussion: """
-            Each case starts a gateway on its rules file (memory only, on a clock the case moves) in front of
-            a scripted origin, both on free 127.0.0.1 ports, sends its requests and checks the responses and
-            what reached the origin. The format is in docs/TESTING.md; examples/cases/ has cases for the
-            shipped rules.yaml.
+            Each case starts a gateway on its rules file (memory only, on a clock the case moves) in front of a scripted origin, both on free 127.0.0.1 ports, sends its requests and checks the responses and what reached the origin. The format is in docs/TESTING.md; examples/cases/ has cases for the shipped rules.yaml.
 
             Exit status: 0 when every case passed, 1 when one failed, 2 when a case file is invalid.
             """
