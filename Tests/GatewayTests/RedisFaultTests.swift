@@ -10,20 +10,13 @@ import Testing
 /// none waits on Redis longer than about a second.
 @Suite("Redis faults")
 struct RedisFaultTests {
+    /// SharedLimitTests' rules (the auth limit shared through Redis) plus a cached feed, so the L2 cache is used too.
     static func rules(redis: String) -> String {
-        """
-        redis: { url: "\(redis)" }
-        clients: { trusted_proxies: ["127.0.0.1/32"] }
-        limits: { local_share: 50% }
-        rules:
-          - name: auth
-            match: { path: "/auth/*" }
-            cache: bypass
-            limit: { per_ip: 20/min }
-          - name: feed
-            match: { path: "/feed*" }
-            cache: { edge_ttl: 30s }
-        """
+        SharedLimitTests.rules(redis: redis) + """
+              - name: feed
+                match: { path: "/feed*" }
+                cache: { edge_ttl: 30s }
+            """
     }
 
     func redisCLI(_ redis: RedisServer, _ arguments: [String]) throws -> String {
