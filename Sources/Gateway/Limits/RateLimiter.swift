@@ -93,21 +93,37 @@ struct LimitVerdict: Sendable {
     func headers(into headers: inout HTTPHeaders) {
         guard let decision = self.reported else { return }
         let policy = (self.burst?.allowed == false) ? "\(self.rule)-burst" : self.rule
-        // The origin's own fields of these names (rare) give way to the edge's; one pass to find out.
-        if headers.contains(where: { field in Self.names.contains { HopByHop.equalsLowercase(field.name, $0) } }) {
+        // The origin's own fields of these names (rare) give way to the edge's; one pass, on the first byte
+        // and the length, to find out (this runs on every limited response, hits included).
+        if headers.contains(where: { Self.mayBeLimitField($0.name) && Self.names.contains($0.name.lowercased()) }) {
             for name in Self.names { headers.remove(name: name) }
         }
-        headers.add(name: "x-ratelimit-limit", value: String(decision.limit))
-        headers.add(name: "x-ratelimit-remaining", value: String(decision.remaining))
-        headers.add(name: "x-ratelimit-reset", value: String(decision.resetSeconds))
-        headers.add(name: "ratelimit-policy", value: "\"\(policy)\";q=\(decision.limit);w=\(decision.windowSeconds)")
-        headers.add(name: "ratelimit", value: "\"\(policy)\";r=\(decision.remaining);t=\(decision.resetSeconds)")
+        let limit = String(decision.limit)
+        let remaining = String(decision.remaining)
+        let reset = String(decision.resetSeconds)
+        headers.reserveCapacity(headers.count + 6)
+        headers.add(name: "x-ratelimit-limit", value: limit)
+        headers.add(name: "x-ratelimit-remaining", value: remaining)
+        headers.add(name: "x-ratelimit-reset", value: reset)
+        headers.add(name: "ratelimit-policy", value: "\"" + policy + "\";q=" + limit + ";w=" + String(decision.windowSeconds))
+        headers.add(name: "ratelimit", value: "\"" + policy + "\";r=" + remaining + ";t=" + reset)
         if !self.allowed {
             headers.add(name: "retry-after", value: String(max(1, decision.resetSeconds)))
         }
     }
 
     static let names: Set<String> = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit-policy", "ratelimit", "retry-after"]
+
+    /// Whether `name` could be one of `names`: they start with x or r and have one of five lengths.
+    private static func mayBeLimitField(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 9, 11, 16, 17, 21:
+            let first = name.utf8.first ?? 0
+            return first == UInt8(ascii: "x") || first == UInt8(ascii: "X") || first == UInt8(ascii: "r") || first == UInt8(ascii: "R")
+        default:
+            return false
+        }
+    }
 
     /// The 429 the client gets.
     func refusal() -> LocalResponse {
