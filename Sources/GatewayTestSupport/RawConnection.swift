@@ -79,6 +79,35 @@ public final class RawConnection {
         return (String(buffer: self.received), false)
     }
 
+    /// Everything received until `marker` appears (true), the server closes, or `timeout` passes (false).
+    public func readUntil(_ marker: String, timeout: Double = 10) async -> (text: String, found: Bool) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while ContinuousClock.now < deadline {
+            if String(buffer: self.received).contains(marker) { return (String(buffer: self.received), true) }
+            let box = RawIteratorBox(self.inbound)
+            let part: ByteBuffer?
+            do {
+                part = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                    group.addTask { try await box.next() }
+                    group.addTask {
+                        try await Task.sleep(until: deadline)
+                        throw TestTimeout(what: "raw read")
+                    }
+                    defer { group.cancelAll() }
+                    return try await group.next()!
+                }
+            } catch {
+                self.inbound = box.iterator
+                break
+            }
+            self.inbound = box.iterator
+            guard var part else { break }
+            self.received.writeBuffer(&part)
+        }
+        let text = String(buffer: self.received)
+        return (text, text.contains(marker))
+    }
+
     /// Whether the server has closed the connection within `timeout`.
     public func isClosedByServer(within timeout: Double) async -> Bool {
         await self.readUntilClose(timeout: timeout).closed
