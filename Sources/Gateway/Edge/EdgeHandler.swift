@@ -21,6 +21,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     /// A response that closes the connection has been sent: whatever the client sent after it — a
     /// pipelined or smuggled request behind a refused one — is read and dropped, never forwarded.
     private var isClosing = false
+    /// A response head went out (streamed from the origin) and its end has not: a parser error now
+    /// cannot be answered, only end the connection.
+    private var responseOpen = false
     /// A `read` we did not pass on because the origin cannot take more yet.
     private var heldRead = false
     private var peerIP = "0.0.0.0"
@@ -151,8 +154,18 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         context.fireChannelWritabilityChanged()
     }
 
+    /// What the HTTP parser refused is answered with the status that says why — 431 for an oversized head,
+    /// 400 for the rest — unless a response is already part-way out; then, and for any other error, the
+    /// connection just ends. (NIO's `HTTPServerProtocolErrorHandler` answers 400 to everything, and as a
+    /// handler of its own it sat on the write path of every response.)
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // Parser errors were answered by `ProtocolErrorResponder`; anything else ends the connection.
+        if let parserError = error as? HTTPParserError, !self.responseOpen, !self.isClosing {
+            let response = parserError == .headerOverflow
+                ? LocalResponse(.requestHeaderFieldsTooLarge, "the request head is too large", closeConnection: true)
+                : LocalResponse(.badRequest, "malformed HTTP request (\(parserError))", closeConnection: true)
+            self.writeLocal(response, version: .http1_1, keepAlive: false, pipeline: self.runtime.pipeline)
+            return
+        }
         context.close(promise: nil)
     }
 
@@ -368,6 +381,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     }
 
     func writeResponseHead(_ head: HTTPResponseHead) {
+        self.responseOpen = true
         self.context?.write(Self.wrapOutboundOut(.head(head)), promise: nil)
     }
 
@@ -400,6 +414,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     func closeClient() { self.context?.close(promise: nil) }
 
     private func finishResponse(close: Bool, context: ChannelHandlerContext) {
+        self.responseOpen = false
         if close {
             self.isClosing = true
             context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in

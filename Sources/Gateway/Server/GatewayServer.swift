@@ -98,7 +98,6 @@ public final class GatewayServer: Service, @unchecked Sendable {
                         withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
                         withDecoderLimitConfiguration: decoderLimits
                     )
-                    try sync.addHandler(ProtocolErrorResponder())
                     try sync.addHandler(EdgeHandler(runtime: runtime, pool: pool, clock: clock))
                     clock.start()
                 }
