@@ -98,8 +98,20 @@ enum CacheOutcome: Sendable, Equatable {
     /// The cache's name in Cache-Status.
     static let cacheName = "edge-gateway"
 
-    /// For logs and metrics.
-    var label: String { self.xCache.lowercased() }
+    /// For logs and metrics: `xCache` in lower case, as literals (no string is made per request).
+    var label: String {
+        switch self.xCache {
+        case "HIT": return "hit"
+        case "UPDATING": return "updating"
+        case "STALE": return "stale"
+        case "REVALIDATED": return "revalidated"
+        case "EXPIRED": return "expired"
+        case "MISS": return "miss"
+        case "BYPASS": return "bypass"
+        case "DYNAMIC": return "dynamic"
+        default: return self.xCache.lowercased()
+        }
+    }
 }
 
 extension CacheOutcome {

@@ -16,6 +16,13 @@ public final class GatewayMetrics: Sendable {
     /// Labelled counters already made, by their label values: one lock and one lookup per request
     /// instead of the registry's.
     private let counters = NIOLockedValueBox<[String: Counter]>([:])
+    /// The requests counters, keyed by their labels as they are (no key string built per request).
+    private struct RequestLabels: Hashable {
+        let rule: String
+        let statusClass: UInt
+        let cache: String
+    }
+    private let requestCounters = NIOLockedValueBox<[RequestLabels: Counter]>([:])
 
     private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "gateway", metricName: metric, unitName: unit, helpText: help)
@@ -44,10 +51,15 @@ public final class GatewayMetrics: Sendable {
 
     /// One finished request.
     func record(_ record: AccessRecord) {
-        let statusClass = "\(record.status / 100)xx"
-        self.counter("r|\(record.rule)|\(statusClass)|\(record.cache)") {
-            self.registry.makeCounter(descriptor: Self.requests, labels: [("rule", record.rule), ("status", statusClass), ("cache", record.cache)])
-        }.increment()
+        let labels = RequestLabels(rule: record.rule, statusClass: record.status / 100, cache: record.cache)
+        let counter = self.requestCounters.withLockedValue { $0[labels] } ?? {
+            let made = self.registry.makeCounter(
+                descriptor: Self.requests, labels: [("rule", record.rule), ("status", "\(labels.statusClass)xx"), ("cache", record.cache)]
+            )
+            self.requestCounters.withLockedValue { $0[labels] = made }
+            return made
+        }()
+        counter.increment()
         self.bytesOut.increment(by: Int64(record.bytesOut))
         if let origin = record.originDuration {
             self.originLatency.recordNanoseconds(origin.nanoseconds)
