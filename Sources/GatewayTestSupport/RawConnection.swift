@@ -54,27 +54,11 @@ public final class RawConnection {
     public func readUntilClose(timeout: Double = 5) async -> (text: String, closed: Bool) {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
         while ContinuousClock.now < deadline {
-            let box = RawIteratorBox(self.inbound)
-            let part: ByteBuffer?
-            do {
-                part = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                    group.addTask { try await box.next() }
-                    group.addTask {
-                        try await Task.sleep(until: deadline)
-                        throw TestTimeout(what: "raw read")
-                    }
-                    defer { group.cancelAll() }
-                    return try await group.next()!
-                }
-            } catch is TestTimeout {
-                self.inbound = box.iterator
-                return (String(buffer: self.received), false)
-            } catch {
-                return (String(buffer: self.received), true)
+            switch await self.readOnce(until: deadline) {
+            case .data: continue
+            case .closed: return (String(buffer: self.received), true)
+            case .timedOut: return (String(buffer: self.received), false)
             }
-            self.inbound = box.iterator
-            guard var part else { return (String(buffer: self.received), true) }
-            self.received.writeBuffer(&part)
         }
         return (String(buffer: self.received), false)
     }
@@ -82,30 +66,43 @@ public final class RawConnection {
     /// Everything received until `marker` appears (true), the server closes, or `timeout` passes (false).
     public func readUntil(_ marker: String, timeout: Double = 10) async -> (text: String, found: Bool) {
         let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
-        while ContinuousClock.now < deadline {
-            if String(buffer: self.received).contains(marker) { return (String(buffer: self.received), true) }
-            let box = RawIteratorBox(self.inbound)
-            let part: ByteBuffer?
-            do {
-                part = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                    group.addTask { try await box.next() }
-                    group.addTask {
-                        try await Task.sleep(until: deadline)
-                        throw TestTimeout(what: "raw read")
-                    }
-                    defer { group.cancelAll() }
-                    return try await group.next()!
-                }
-            } catch {
-                self.inbound = box.iterator
-                break
-            }
-            self.inbound = box.iterator
-            guard var part else { break }
-            self.received.writeBuffer(&part)
+        while ContinuousClock.now < deadline, !String(buffer: self.received).contains(marker) {
+            guard case .data = await self.readOnce(until: deadline) else { break }
         }
         let text = String(buffer: self.received)
         return (text, text.contains(marker))
+    }
+
+    private enum ReadResult {
+        case data
+        case closed
+        case timedOut
+    }
+
+    /// One read into `received`, racing `deadline`.
+    private func readOnce(until deadline: ContinuousClock.Instant) async -> ReadResult {
+        let box = RawIteratorBox(self.inbound)
+        let part: ByteBuffer?
+        do {
+            part = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask { try await box.next() }
+                group.addTask {
+                    try await Task.sleep(until: deadline)
+                    throw TestTimeout(what: "raw read")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        } catch is TestTimeout {
+            self.inbound = box.iterator
+            return .timedOut
+        } catch {
+            return .closed
+        }
+        self.inbound = box.iterator
+        guard var part else { return .closed }
+        self.received.writeBuffer(&part)
+        return .data
     }
 
     /// Whether the server has closed the connection within `timeout`.
