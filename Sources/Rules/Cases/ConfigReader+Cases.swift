@@ -185,12 +185,8 @@ extension ConfigReader {
             step.target = target
             if let node = fields["headers"] { step.headers = headerFields(node, "\(path).headers") ?? [] }
             if let node = fields["body"] { step.body = text(node, "\(path).body", expected: "the body's text") }
-            for (key, slot) in [("expect", 0), ("repeat", 1)] where fields[key] != nil {
-                if (slot == 0 ? expectNode : repeatNode) != nil {
-                    report(fields.location, "\(path): `\(key)` is given twice (inside and beside the request)")
-                }
-                if slot == 0 { expectNode = fields[key] } else { repeatNode = fields[key] }
-            }
+            expectNode = inner(fields["expect"], outer: expectNode, "expect", path, fields.location)
+            repeatNode = inner(fields["repeat"], outer: repeatNode, "repeat", path, fields.location)
         }
         guard step.target.hasPrefix("/") || step.target.hasPrefix("http://") || step.target.hasPrefix("https://") else {
             report(step.location, "\(path): \"\(step.target)\" must start with / (or be an absolute http:// URL)")
@@ -199,6 +195,13 @@ extension ConfigReader {
         if let repeatNode { step.repeatCount = integer(repeatNode, "\(path).repeat", in: 1...100_000) ?? 1 }
         if let expectNode { step.expect = readExpectation(expectNode, "\(path).expect") ?? Expectation() }
         return step
+    }
+
+    /// `key` written inside the request wins over the same key beside it; both is a mistake.
+    private mutating func inner(_ node: Node?, outer: Node?, _ key: String, _ path: String, _ location: SourceLocation) -> Node? {
+        guard let node else { return outer }
+        if outer != nil { report(location, "\(path): `\(key)` is given twice (inside and beside the request)") }
+        return node
     }
 
     private mutating func readPurge(_ node: Node, _ path: String) -> PurgeStep? {
