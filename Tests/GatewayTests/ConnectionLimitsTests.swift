@@ -116,12 +116,30 @@ struct ConnectionLimitsTests {
         let response = try await inFlight
         #expect(response.statusCode == 200)
         #expect(response.bodyString == "finished")
+        // The connection is not kept: the answer says so, rather than leaving the client to find out.
+        #expect(response.header("connection") == "close")
         await stopped
         await #expect(throws: (any Error).self) {
             try await TestConnection.with(port: port) { connection in
                 _ = try await connection.request(.GET, "/after", timeout: 2)
             }
         }
+        await edge.origin.stop()
+    }
+
+    @Test("stopping closes an idle keep-alive connection at once, without waiting for the drain timeout")
+    func drainClosesIdleConnections() async throws {
+        let edge = try await EdgeHarness.start(yaml: "server: { drain_timeout: 30s }\n")
+        let closed = try await edge.withRaw { raw in
+            try await raw.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            let first = await raw.readUntil("hello from origin\n", timeout: 5)
+            #expect(first.found)
+            async let stopped: Void = edge.server.stop()
+            let closed = await raw.isClosedByServer(within: 5)
+            await stopped
+            return closed
+        }
+        #expect(closed)
         await edge.origin.stop()
     }
 }

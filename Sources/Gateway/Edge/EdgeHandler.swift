@@ -5,11 +5,15 @@ import Rules
 
 /// The client connection's last handler: runs the `EdgePipeline` for each request and carries out
 /// what it decides — a local answer, or an exchange with the origin streamed in both directions with
-/// back-pressure. Requests arrive one at a time (`HTTPServerPipelineHandler` holds pipelined ones).
+/// back-pressure — and writes the answer as bytes (`ResponseBytes`).
+///
+/// Requests are answered one at a time, in order: what a client pipelines behind a request still being
+/// answered waits in `queued`, and no more is read until it has been answered (what NIO's
+/// `HTTPServerPipelineHandler` did as a handler of its own, on every read and write).
 final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, ExchangeClient {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let runtime: GatewayRuntime
     private let pool: OriginPool
@@ -38,6 +42,20 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     private var parked: [HTTPServerRequestPart] = []
     /// A request parked behind another request's fetch of the same key.
     private var waiting: Waiting?
+    /// A request's head was read and its end not yet.
+    private var requestOpen = false
+    /// A request's head was read and its response has not ended.
+    private var responsePending = false
+    /// How the body of the response going out now is framed.
+    private var framing = BodyFraming.none
+    /// Pipelined parts of later requests, read while an earlier one was still being answered.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// A parser error behind the queued requests: answered in its turn.
+    private var queuedError: HTTPParserError?
+    /// `queued` is being replayed (a replayed request may finish at once and replay the next).
+    private var replaying = false
+    /// The server is shutting down: this connection closes after the response in progress.
+    private var quiescing = false
 
     private final class Waiting {
         let plan: ForwardPlan
@@ -73,8 +91,23 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if self.isClosing { return }
-        switch Self.unwrapInboundIn(data) {
+        let part = Self.unwrapInboundIn(data)
+        if self.awaitsTurn {
+            self.queued.append(part)
+            return
+        }
+        self.dispatch(part, context: context)
+    }
+
+    /// A part read now belongs to a later request: the current one has been read to its end and is still
+    /// being answered, or earlier parts are still queued.
+    private var awaitsTurn: Bool { !self.queued.isEmpty || (self.responsePending && !self.requestOpen) }
+
+    private func dispatch(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
+            self.requestOpen = true
+            self.responsePending = true
             self.requestHead(head, context: context)
         case .body(let body):
             if self.discardingBody { return }
@@ -84,19 +117,18 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             }
             self.exchange?.requestBody(body)
         case .end(let trailers):
+            self.requestOpen = false
             if self.discardingBody {
                 self.discardingBody = false
-                return
-            }
-            if self.isParked {
+            } else if self.isParked {
                 self.clock.requestEnded()
                 self.parked.append(.end(trailers))
-                return
-            }
-            if let exchange = self.exchange {
+            } else if let exchange = self.exchange {
                 self.clock.requestEnded()
                 exchange.requestEnd(trailers)
             }
+            // Answered before its end was read (a hit, a refusal): the connection is idle now.
+            if !self.responsePending { self.clock.exchangeFinished() }
         }
     }
 
@@ -143,6 +175,8 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             self.runtime.cache.coalescer.finish(key, .failed, now: self.runtime.cache.clock.now())
         }
         self.parked.removeAll()
+        self.queued.removeAll()
+        self.queuedError = nil
         // A client that went away cancels its origin request.
         self.exchange?.clientWentAway()
         self.exchange = nil
@@ -155,22 +189,50 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     }
 
     /// What the HTTP parser refused is answered with the status that says why — 431 for an oversized head,
-    /// 400 for the rest — unless a response is already part-way out; then, and for any other error, the
-    /// connection just ends. (NIO's `HTTPServerProtocolErrorHandler` answers 400 to everything, and as a
-    /// handler of its own it sat on the write path of every response.)
+    /// 400 for the rest. Behind requests still being answered, the answer waits its turn; inside a request
+    /// whose response is already part-way out, and for any other error, the connection just ends.
+    /// (NIO's `HTTPServerProtocolErrorHandler` answers 400 to everything, at once, and as a handler of its
+    /// own it sat on the write path of every response.)
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let parserError = error as? HTTPParserError, !self.responseOpen, !self.isClosing {
-            let response = parserError == .headerOverflow
-                ? LocalResponse(.requestHeaderFieldsTooLarge, "the request head is too large", closeConnection: true)
-                : LocalResponse(.badRequest, "malformed HTTP request (\(parserError))", closeConnection: true)
-            self.writeLocal(response, version: .http1_1, keepAlive: false, pipeline: self.runtime.pipeline)
+        guard let parserError = error as? HTTPParserError, !self.isClosing else {
+            context.close(promise: nil)
             return
         }
-        context.close(promise: nil)
+        if !self.requestOpen && (self.responsePending || !self.queued.isEmpty) {
+            self.queuedError = parserError
+            return
+        }
+        if self.responseOpen {
+            context.close(promise: nil)
+            return
+        }
+        self.answer(parserError)
+    }
+
+    private func answer(_ parserError: HTTPParserError) {
+        let response = parserError == .headerOverflow
+            ? LocalResponse(.requestHeaderFieldsTooLarge, "the request head is too large", closeConnection: true)
+            : LocalResponse(.badRequest, "malformed HTTP request (\(parserError))", closeConnection: true)
+        self.writeLocal(response, version: .http1_1, keepAlive: false, pipeline: self.runtime.pipeline)
+    }
+
+    /// Graceful shutdown (`ServerQuiescingHelper`): an idle connection closes now, a busy one after the
+    /// response in progress, which says `Connection: close`.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        self.quiescing = true
+        self.queued.removeAll()
+        self.queuedError = nil
+        if !self.responsePending && !self.requestOpen {
+            context.close(promise: nil)
+        }
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.isParked {
+        if self.isParked || self.awaitsTurn {
             self.heldRead = true
             return
         }
@@ -182,12 +244,27 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         context.read()
     }
 
-    /// The origin can take more of the request body.
+    /// The origin can take more of the request body, or the connection is ready for the next request.
     func releaseHeldRead() {
-        guard self.heldRead, let context else { return }
+        guard self.heldRead, let context, !self.isParked, !self.awaitsTurn else { return }
         self.heldRead = false
         self.clock.readsResumed(bodyPending: self.exchange?.requestComplete == false)
         context.read()
+    }
+
+    /// The response ended: the requests queued behind it are answered in order, until one has to wait.
+    private func replayQueued(context: ChannelHandlerContext) {
+        guard !self.replaying else { return }
+        self.replaying = true
+        defer { self.replaying = false }
+        while let part = self.queued.first, !self.isClosing, !(self.responsePending && !self.requestOpen) {
+            self.queued.removeFirst()
+            self.dispatch(part, context: context)
+        }
+        if self.queued.isEmpty, !self.responsePending, !self.isClosing, let error = self.queuedError {
+            self.queuedError = nil
+            self.answer(error)
+        }
     }
 
     // MARK: the walk
@@ -217,9 +294,10 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             let exchange = Exchange(plan: plan, pipeline: pipeline, client: self, pool: self.pool)
             self.exchange = exchange
             if plan.expectsContinue {
-                context.writeAndFlush(
-                    Self.wrapOutboundOut(.head(HTTPResponseHead(version: plan.clientVersion, status: .continue))), promise: nil
-                )
+                var interim = context.channel.allocator.buffer(capacity: 32)
+                ResponseBytes.writeStatusLine(version: plan.clientVersion, status: .continue, into: &interim)
+                interim.writeStaticString("\r\n")
+                context.writeAndFlush(Self.wrapOutboundOut(interim), promise: nil)
             }
             exchange.begin()
         case .limit(let plan, let policy):
@@ -350,11 +428,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         guard let context else { return }
         var response = response
         if !keepAlive { response.closeConnection = true }
-        let head = response.head(version: version, via: pipeline.via)
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         var body = context.channel.allocator.buffer(capacity: response.body.utf8.count)
         body.writeString(response.body)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        self.writeHead(response.head(version: version, via: pipeline.via), body: body, context: context)
         self.finishResponse(close: response.closeConnection, context: context)
     }
 
@@ -370,23 +446,64 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             browser: plan.cache?.browser ?? BrowserPolicy(plan.decision.cache), limit: plan.limit, encoding: encoding,
             via: pipeline.via, close: close
         )
-        context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
         switch body {
         case .whole(let buffer), .range(let buffer):
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            self.writeHead(head, body: buffer, context: context)
         case .none:
-            break
+            self.writeHead(head, body: nil, context: context)
         }
         self.finishResponse(close: close, context: context)
     }
 
+    /// Bodies up to this size go out in the same buffer as their head: one `write` instead of a `writev`
+    /// of two, for the price of a copy.
+    private static let bodyCopiedWithHead = 16 * 1024
+
+    /// Frames `head` for the request it answers and writes it, with `body` when the whole body is known.
+    private func writeHead(_ head: HTTPResponseHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+        var head = head
+        if self.quiescing { head.headers.replaceOrAdd(name: "connection", value: "close") }
+        self.framing = ResponseBytes.frame(&head, method: self.currentHead?.method ?? .GET)
+        var buffer = context.channel.allocator.buffer(capacity: 384 + min(body?.readableBytes ?? 0, Self.bodyCopiedWithHead))
+        ResponseBytes.write(head, into: &buffer)
+        guard var body, body.readableBytes > 0 else {
+            context.write(Self.wrapOutboundOut(buffer), promise: nil)
+            return
+        }
+        if body.readableBytes <= Self.bodyCopiedWithHead && self.framing == .length {
+            buffer.writeBuffer(&body)
+            context.write(Self.wrapOutboundOut(buffer), promise: nil)
+            return
+        }
+        context.write(Self.wrapOutboundOut(buffer), promise: nil)
+        self.writeBody(body, context: context)
+    }
+
+    private func writeBody(_ body: ByteBuffer, context: ChannelHandlerContext) {
+        switch self.framing {
+        case .length, .untilClose:
+            context.write(Self.wrapOutboundOut(body), promise: nil)
+        case .chunked:
+            guard body.readableBytes > 0 else { return }
+            var start = context.channel.allocator.buffer(capacity: 12)
+            ResponseBytes.writeChunkStart(size: body.readableBytes, into: &start)
+            context.write(Self.wrapOutboundOut(start), promise: nil)
+            context.write(Self.wrapOutboundOut(body), promise: nil)
+            context.write(Self.wrapOutboundOut(ResponseBytes.chunkEnd), promise: nil)
+        case .none:
+            break
+        }
+    }
+
     func writeResponseHead(_ head: HTTPResponseHead) {
+        guard let context else { return }
         self.responseOpen = true
-        self.context?.write(Self.wrapOutboundOut(.head(head)), promise: nil)
+        self.writeHead(head, body: nil, context: context)
     }
 
     func writeResponseBody(_ body: ByteBuffer) {
-        self.context?.write(Self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        guard let context else { return }
+        self.writeBody(body, context: context)
     }
 
     func flushClient() { self.context?.flush() }
@@ -415,14 +532,22 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     private func finishResponse(close: Bool, context: ChannelHandlerContext) {
         self.responseOpen = false
-        if close {
+        self.responsePending = false
+        let end = self.framing == .chunked ? ResponseBytes.lastChunk : ByteBuffer()
+        let endsWithConnection = self.framing == .untilClose
+        self.framing = .none
+        if close || endsWithConnection || self.quiescing {
             self.isClosing = true
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            self.queued.removeAll()
+            context.writeAndFlush(Self.wrapOutboundOut(end)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
-        } else {
-            context.writeAndFlush(Self.wrapOutboundOut(.end(nil)), promise: nil)
-            self.clock.exchangeFinished()
+            return
         }
+        if end.readableBytes > 0 { context.write(Self.wrapOutboundOut(end), promise: nil) }
+        context.flush()
+        if !self.requestOpen { self.clock.exchangeFinished() }
+        self.replayQueued(context: context)
+        self.releaseHeldRead()
     }
 }

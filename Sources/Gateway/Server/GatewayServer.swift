@@ -89,14 +89,11 @@ public final class GatewayServer: Service, @unchecked Sendable {
                     let clock = ConnectionClock(channel: channel, limits: limits)
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(ClientReadObserver(clock: clock))
-                    try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true,
-                        withErrorHandling: false,
-                        // Response heads are the origin's (already parsed and validated by llhttp) plus
-                        // fields the gateway writes itself: validating them again cost ~7% of a request.
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(),
-                        withDecoderLimitConfiguration: decoderLimits
+                    // The request decoder (llhttp), then the edge: it writes responses as bytes and keeps
+                    // pipelined requests in order itself (EdgeHandler, ResponseBytes), so nothing else sits
+                    // on a response's way out.
+                    try sync.addHandler(
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: decoderLimits))
                     )
                     try sync.addHandler(EdgeHandler(runtime: runtime, pool: pool, clock: clock))
                     clock.start()
