@@ -1,4 +1,5 @@
 import CacheSemantics
+import NIOCore
 import NIOHTTP1
 
 /// What the cache did for one response, named once and shown twice: `X-Cache` in Cloudflare's
@@ -97,6 +98,19 @@ enum CacheOutcome: Sendable, Equatable {
 
     /// The cache's name in Cache-Status.
     static let cacheName = "edge-gateway"
+
+    /// `cacheStatus` written into a response head; a fresh hit's, the common case, without making a string.
+    func writeCacheStatus(into buffer: inout ByteBuffer) {
+        guard case .hit(let ttl, let source) = self else {
+            buffer.writeString(self.cacheStatus)
+            return
+        }
+        buffer.writeString(CacheOutcome.cacheName)
+        buffer.writeStaticString("; hit; ttl=")
+        buffer.writeString(String(ttl))
+        buffer.writeStaticString("; detail=")
+        buffer.writeString(source.rawValue)
+    }
 
     /// For logs and metrics: `xCache` in lower case, as literals (no string is made per request).
     var label: String {

@@ -34,7 +34,7 @@ struct CachePlan {
 }
 
 /// What a rule tells browsers: `browser_ttl` and `immutable` rewrite Cache-Control on stored responses.
-struct BrowserPolicy: Sendable {
+struct BrowserPolicy: Sendable, Equatable {
     let ttl: Duration?
     let immutable: Bool
 

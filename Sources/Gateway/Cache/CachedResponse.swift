@@ -34,6 +34,10 @@ final class CachedResponse: Sendable {
     let compressible: Bool
     /// Encodings made from `body`, each made once and kept: a hit in any coding costs no compression.
     private let variants = NIOLockedValueBox<[ContentCoding: ByteBuffer]>([:])
+    /// Hit heads encoded once per coding (and browser policy, and Via: a reload may change them).
+    private let preparedHeads = NIOLockedValueBox<[PreparedHead]>([])
+    /// Past this many, heads are made per hit rather than kept (reloads that change Via or the browser TTL).
+    private static let maxPreparedHeads = 8
 
     init(
         key: CacheKey, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, freshness: Freshness, basis: AgeBasis,
@@ -123,6 +127,23 @@ final class CachedResponse: Sendable {
             return result.readableBytes
         }
         return (result, added)
+    }
+
+    /// The head kept for these parameters, or one made by `make` (and kept, while there is room). The second
+    /// value is the bytes newly kept, to charge against the memory budget.
+    func preparedHead(
+        coding: ContentCoding?, browser: BrowserPolicy, via: String, make: () -> PreparedHead
+    ) -> (PreparedHead, Int) {
+        if let kept = self.preparedHeads.withLockedValue({ $0.first { $0.matches(coding: coding, browser: browser, via: via) } }) {
+            return (kept, 0)
+        }
+        let made = make()
+        return self.preparedHeads.withLockedValue { heads in
+            if let kept = heads.first(where: { $0.matches(coding: coding, browser: browser, via: via) }) { return (kept, 0) }
+            guard heads.count < Self.maxPreparedHeads else { return (made, 0) }
+            heads.append(made)
+            return (made, made.cost)
+        }
     }
 
     func reuse(at now: Double) -> Reuse { Reuse.decide(self.freshness, basis: self.basis, now: now) }

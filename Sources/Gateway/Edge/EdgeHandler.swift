@@ -441,9 +441,20 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         let encoding = CachedHead.Encoding(
             config: pipeline.config.compression, allowed: plan.decision.compress, charge: { memory.charge(entry, bytes: $0) }
         )
+        let now = pipeline.cache.clock.now()
+        let browser = plan.cache?.browser ?? BrowserPolicy(plan.decision.cache)
+        if let bytes = CachedHead.bytes(
+            entry, outcome: outcome, now: now, request: plan.clientHead, browser: browser, limit: plan.limit, encoding: encoding,
+            via: pipeline.via, close: close || self.quiescing, allocator: context.channel.allocator
+        ) {
+            self.framing = plan.clientHead.method == .HEAD ? .none : .length
+            context.write(Self.wrapOutboundOut(bytes.head), promise: nil)
+            if let body = bytes.body { context.write(Self.wrapOutboundOut(body), promise: nil) }
+            self.finishResponse(close: close, context: context)
+            return
+        }
         let (head, body) = CachedHead.make(
-            entry, outcome: outcome, now: pipeline.cache.clock.now(), request: plan.clientHead,
-            browser: plan.cache?.browser ?? BrowserPolicy(plan.decision.cache), limit: plan.limit, encoding: encoding,
+            entry, outcome: outcome, now: now, request: plan.clientHead, browser: browser, limit: plan.limit, encoding: encoding,
             via: pipeline.via, close: close
         )
         switch body {
@@ -455,22 +466,18 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.finishResponse(close: close, context: context)
     }
 
-    /// Bodies up to this size go out in the same buffer as their head: one `write` instead of a `writev`
-    /// of two, for the price of a copy.
-    private static let bodyCopiedWithHead = 16 * 1024
-
     /// Frames `head` for the request it answers and writes it, with `body` when the whole body is known.
     private func writeHead(_ head: HTTPResponseHead, body: ByteBuffer?, context: ChannelHandlerContext) {
         var head = head
         if self.quiescing { head.headers.replaceOrAdd(name: "connection", value: "close") }
         self.framing = ResponseBytes.frame(&head, method: self.currentHead?.method ?? .GET)
-        var buffer = context.channel.allocator.buffer(capacity: 384 + min(body?.readableBytes ?? 0, Self.bodyCopiedWithHead))
+        var buffer = context.channel.allocator.buffer(capacity: 384 + min(body?.readableBytes ?? 0, PreparedHead.inlineBody))
         ResponseBytes.write(head, into: &buffer)
         guard var body, body.readableBytes > 0 else {
             context.write(Self.wrapOutboundOut(buffer), promise: nil)
             return
         }
-        if body.readableBytes <= Self.bodyCopiedWithHead && self.framing == .length {
+        if body.readableBytes <= PreparedHead.inlineBody && self.framing == .length {
             buffer.writeBuffer(&body)
             context.write(Self.wrapOutboundOut(buffer), promise: nil)
             return

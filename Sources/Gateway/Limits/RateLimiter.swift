@@ -91,24 +91,30 @@ struct LimitVerdict: Sendable {
     /// X-RateLimit-* (the de-facto headers) and the IETF RateLimit-Policy / RateLimit fields
     /// (draft-ietf-httpapi-ratelimit-headers: `"name";q=LIMIT;w=WINDOW` and `"name";r=REMAINING;t=RESET`).
     func headers(into headers: inout HTTPHeaders) {
-        guard let decision = self.reported else { return }
-        let policy = (self.burst?.allowed == false) ? "\(self.rule)-burst" : self.rule
+        guard self.reported != nil else { return }
         // The origin's own fields of these names (rare) give way to the edge's; one pass, on the first byte
         // and the length, to find out (this runs on every limited response, hits included).
         if headers.contains(where: { Self.mayBeLimitField($0.name) && Self.names.contains($0.name.lowercased()) }) {
             for name in Self.names { headers.remove(name: name) }
         }
+        headers.reserveCapacity(headers.count + 6)
+        self.fields { name, value in headers.add(name: name, value: value) }
+    }
+
+    /// The fields, in order, for a head written as bytes (`CachedHead.bytes`) or as `HTTPHeaders`.
+    func fields(_ field: (String, String) -> Void) {
+        guard let decision = self.reported else { return }
+        let policy = (self.burst?.allowed == false) ? "\(self.rule)-burst" : self.rule
         let limit = String(decision.limit)
         let remaining = String(decision.remaining)
         let reset = String(decision.resetSeconds)
-        headers.reserveCapacity(headers.count + 6)
-        headers.add(name: "x-ratelimit-limit", value: limit)
-        headers.add(name: "x-ratelimit-remaining", value: remaining)
-        headers.add(name: "x-ratelimit-reset", value: reset)
-        headers.add(name: "ratelimit-policy", value: "\"" + policy + "\";q=" + limit + ";w=" + String(decision.windowSeconds))
-        headers.add(name: "ratelimit", value: "\"" + policy + "\";r=" + remaining + ";t=" + reset)
+        field("x-ratelimit-limit", limit)
+        field("x-ratelimit-remaining", remaining)
+        field("x-ratelimit-reset", reset)
+        field("ratelimit-policy", "\"" + policy + "\";q=" + limit + ";w=" + String(decision.windowSeconds))
+        field("ratelimit", "\"" + policy + "\";r=" + remaining + ";t=" + reset)
         if !self.allowed {
-            headers.add(name: "retry-after", value: String(max(1, decision.resetSeconds)))
+            field("retry-after", String(max(1, decision.resetSeconds)))
         }
     }
 
