@@ -135,6 +135,34 @@ struct CachedHeadBytesTests {
         #expect(charged == once)
     }
 
+    @Test("limit fields written as bytes are the ones added to a head, refusals included")
+    func limitFieldBytes() throws {
+        let allowed = RateLimitDecision(allowed: true, limit: 100, remaining: 41, resetSeconds: 17, windowSeconds: 60)
+        let refused = RateLimitDecision(allowed: false, limit: 20, remaining: 0, resetSeconds: 0, windowSeconds: 60)
+        let verdicts = [
+            LimitVerdict(rule: "api", sustained: allowed, burst: nil),
+            LimitVerdict(rule: "api", sustained: refused, burst: nil),
+            LimitVerdict(rule: "login", sustained: nil, burst: refused),
+        ]
+        for verdict in verdicts {
+            var headers = HTTPHeaders()
+            verdict.headers(into: &headers)
+            var buffer = ByteBuffer()
+            verdict.writeFields(into: &buffer)
+            let written = try Self.parse("HTTP/1.1 200 OK\r\n" + String(buffer: buffer) + "\r\n").fields
+            #expect(written == headers.map { Field(name: $0.name, value: $0.value) })
+            #expect(written.count == (verdict.allowed ? 5 : 6))
+        }
+    }
+
+    @Test("numbers are written in decimal as String would write them", arguments: [0, 7, 9, 10, 99, 100, 4_096, 31_536_000, -1, -250, Int.max, Int.min])
+    func decimal(value: Int) {
+        var buffer = ByteBuffer()
+        ResponseBytes.writeDecimal(value, into: &buffer)
+        ResponseBytes.writeDecimal(Int64(value), into: &buffer)
+        #expect(String(buffer: buffer) == String(value) + String(value))
+    }
+
     @Test("a fresh hit's Cache-Status written as bytes is the one the outcome names")
     func cacheStatusBytes() {
         for outcome: CacheOutcome in [.hit(ttl: 0, source: .rule), .hit(ttl: 31_536_000, source: .sharedMaxAge), .updating(ttl: -3)] {

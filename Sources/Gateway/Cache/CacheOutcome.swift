@@ -107,7 +107,7 @@ enum CacheOutcome: Sendable, Equatable {
         }
         buffer.writeString(CacheOutcome.cacheName)
         buffer.writeStaticString("; hit; ttl=")
-        buffer.writeString(String(ttl))
+        ResponseBytes.writeDecimal(ttl, into: &buffer)
         buffer.writeStaticString("; detail=")
         buffer.writeString(source.rawValue)
     }

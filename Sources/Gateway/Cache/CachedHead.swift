@@ -121,7 +121,7 @@ enum CachedHead {
         ResponseBytes.writeStatusLine(version: request.version, status: .ok, into: &head)
         head.writeImmutableBuffer(prepared.fields)
         head.writeStaticString("age: ")
-        head.writeString(String(entry.age(at: now)))
+        ResponseBytes.writeDecimal(entry.age(at: now), into: &head)
         head.writeStaticString("\r\nx-cache: ")
         head.writeString(outcome.xCache)
         head.writeStaticString("\r\ncache-status: ")
@@ -131,19 +131,14 @@ enum CachedHead {
         }
         outcome.writeCacheStatus(into: &head)
         head.writeStaticString("\r\n")
-        limit?.fields { name, value in
-            head.writeString(name)
-            head.writeStaticString(": ")
-            head.writeString(value)
-            head.writeStaticString("\r\n")
-        }
+        limit?.writeFields(into: &head)
         if close {
             head.writeStaticString("connection: close\r\n")
         } else if request.version == .http1_0 {
             head.writeStaticString("connection: keep-alive\r\n")
         }
         head.writeStaticString("content-length: ")
-        head.writeString(String(bodyLength))
+        ResponseBytes.writeDecimal(bodyLength, into: &head)
         head.writeStaticString("\r\n\r\n")
         if request.method == .HEAD || bodyLength == 0 { return (head, nil) }
         if bodyInline {

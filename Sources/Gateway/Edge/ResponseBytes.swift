@@ -71,6 +71,29 @@ enum ResponseBytes {
         buffer.writeStaticString("\r\n")
     }
 
+    /// `value` in decimal, written in place: the lengths, ages and counts of every head, without making a
+    /// string for each (NIO has no integer-as-text writer).
+    static func writeDecimal<Integer: BinaryInteger>(_ value: Integer, into buffer: inout ByteBuffer) {
+        guard value >= 0, let magnitude = UInt64(exactly: value) else {
+            buffer.writeString(String(value))
+            return
+        }
+        var digits = 1
+        var rest = magnitude / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: digits) { out in
+            var rest = magnitude
+            for index in stride(from: digits - 1, through: 0, by: -1) {
+                out[index] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            }
+            return digits
+        }
+    }
+
     /// The line that opens a chunk of `size` bytes.
     static func writeChunkStart(size: Int, into buffer: inout ByteBuffer) {
         buffer.writeString(String(size, radix: 16))

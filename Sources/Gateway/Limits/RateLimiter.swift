@@ -101,8 +101,40 @@ struct LimitVerdict: Sendable {
         self.fields { name, value in headers.add(name: name, value: value) }
     }
 
-    /// The fields, in order, for a head written as bytes (`CachedHead.bytes`) or as `HTTPHeaders`.
-    func fields(_ field: (String, String) -> Void) {
+    /// The same fields as `headers(into:)`, written straight into a head being encoded (`CachedHead.bytes`):
+    /// no string is made for them. `CachedHeadBytesTests` holds the two to the same output.
+    func writeFields(into buffer: inout ByteBuffer) {
+        guard let decision = self.reported else { return }
+        let burstRefused = self.burst?.allowed == false
+        buffer.writeStaticString("x-ratelimit-limit: ")
+        ResponseBytes.writeDecimal(decision.limit, into: &buffer)
+        buffer.writeStaticString("\r\nx-ratelimit-remaining: ")
+        ResponseBytes.writeDecimal(decision.remaining, into: &buffer)
+        buffer.writeStaticString("\r\nx-ratelimit-reset: ")
+        ResponseBytes.writeDecimal(decision.resetSeconds, into: &buffer)
+        buffer.writeStaticString("\r\nratelimit-policy: \"")
+        buffer.writeString(self.rule)
+        if burstRefused { buffer.writeStaticString("-burst") }
+        buffer.writeStaticString("\";q=")
+        ResponseBytes.writeDecimal(decision.limit, into: &buffer)
+        buffer.writeStaticString(";w=")
+        ResponseBytes.writeDecimal(decision.windowSeconds, into: &buffer)
+        buffer.writeStaticString("\r\nratelimit: \"")
+        buffer.writeString(self.rule)
+        if burstRefused { buffer.writeStaticString("-burst") }
+        buffer.writeStaticString("\";r=")
+        ResponseBytes.writeDecimal(decision.remaining, into: &buffer)
+        buffer.writeStaticString(";t=")
+        ResponseBytes.writeDecimal(decision.resetSeconds, into: &buffer)
+        buffer.writeStaticString("\r\n")
+        if !self.allowed {
+            buffer.writeStaticString("retry-after: ")
+            ResponseBytes.writeDecimal(max(1, decision.resetSeconds), into: &buffer)
+            buffer.writeStaticString("\r\n")
+        }
+    }
+
+    private func fields(_ field: (String, String) -> Void) {
         guard let decision = self.reported else { return }
         let policy = (self.burst?.allowed == false) ? "\(self.rule)-burst" : self.rule
         let limit = String(decision.limit)

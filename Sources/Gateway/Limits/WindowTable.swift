@@ -45,9 +45,11 @@ import NIOConcurrencyHelpers
             let second = Int64(now.rounded(.down))
             let staleAfter = now + windowSeconds * Double(SlidingWindow.lanes) / Double(SlidingWindow.slices)
             var decision: RateLimitDecision
-            if let entry = state.windows[key] {
+            if let index = state.windows.index(forKey: key) {
+                // Updated where it is: the key is hashed once.
+                let entry = state.windows.values[index]
                 let (made, updated) = RateLimitDecision.decide(window: entry.window, limit: limit, windowSeconds: windowSeconds, now: now)
-                state.windows[key] = Entry(window: updated, staleAfter: made.allowed ? staleAfter : entry.staleAfter)
+                state.windows.values[index] = Entry(window: updated, staleAfter: made.allowed ? staleAfter : entry.staleAfter)
                 decision = made
             } else {
                 if state.windows.count >= self.capacity && state.sweptAt != second {
