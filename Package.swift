@@ -42,11 +42,13 @@ let package = Package(
         ),
         // Pure RFC 9111 logic: Cache-Control, HTTP dates, storability, freshness, age, conditionals. No I/O.
         .target(name: "CacheSemantics", swiftSettings: hotPathSettings),
+        // memfd_create(2) for large stored bodies, sent with sendfile (SpooledBody).
+        .target(name: "CSpool"),
         // The server: listeners, the edge pipeline, the origin pool, admin.
         .target(
             name: "Gateway",
             dependencies: [
-                "Rules", "CacheSemantics", "CBrotli", "RedisClient",
+                "Rules", "CacheSemantics", "CBrotli", "CSpool", "RedisClient",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -27,7 +27,10 @@ enum CachedHead {
     ) -> (HTTPResponseHead, Body) {
         let wantsRange = request.headers.contains(name: "range")
         let coding = Self.coding(for: entry, request: request, encoding: encoding, wantsRange: wantsRange)
-        var (headers, body) = Self.variant(entry, coding: coding, browser: browser, via: via, encoding: encoding)
+        var (headers, stored) = Self.variant(entry, coding: coding, browser: browser, via: via, encoding: encoding)
+        // The general path works on bytes in memory: a spooled body is read back (ranges and conditionals of
+        // large objects; the common hit goes through `bytes` and sendfile).
+        let body: ByteBuffer = if case .buffer(let buffer) = stored { buffer } else { entry.body }
         headers.replaceOrAdd(name: "age", value: String(entry.age(at: now)))
         CachedHead.mark(&headers, outcome)
         limit?.headers(into: &headers)
@@ -74,16 +77,16 @@ enum CachedHead {
     /// made from it for this client (made once, kept on the entry).
     private static func variant(
         _ entry: CachedResponse, coding: ContentCoding?, browser: BrowserPolicy, via: String, encoding: Encoding
-    ) -> (HTTPHeaders, ByteBuffer) {
+    ) -> (HTTPHeaders, StoredBody) {
         var headers = entry.headers
         headers.remove(name: "cache-tag")
         headers.remove(name: "surrogate-key")
         browser.apply(to: &headers)
         headers.add(name: "via", value: via)
-        var body = entry.body
+        var body = entry.stored
         if let coding, coding != entry.contentCoding, let (variant, added) = try? entry.body(in: coding, config: encoding.config) {
             encoding.charge(added)
-            body = variant
+            body = .buffer(variant)
             if coding == .identity {
                 headers.remove(name: "content-encoding")
                 CompressionPolicy.addVaryAcceptEncoding(&headers)
@@ -103,7 +106,7 @@ enum CachedHead {
     static func bytes(
         _ entry: CachedResponse, outcome: CacheOutcome, now: Double, request: HTTPRequestHead, browser: BrowserPolicy,
         limit: LimitVerdict?, encoding: Encoding, via: String, close: Bool, allocator: ByteBufferAllocator
-    ) -> (head: ByteBuffer, body: ByteBuffer?)? {
+    ) -> (head: ByteBuffer, body: StoredBody?)? {
         guard entry.status == .ok, request.method == .GET || request.method == .HEAD, !Self.asksConditionallyOrForRange(request.headers) else {
             return nil
         }
@@ -115,9 +118,10 @@ enum CachedHead {
         if added > 0 { encoding.charge(added) }
         if limit != nil && prepared.hasLimitFields { return nil }
 
-        let bodyLength = prepared.body.readableBytes
-        let bodyInline = request.method == .GET && bodyLength <= PreparedHead.inlineBody
-        var head = allocator.buffer(capacity: prepared.fields.readableBytes + 256 + (bodyInline ? bodyLength : 0))
+        let bodyLength = prepared.body.length
+        var inline: ByteBuffer?
+        if request.method == .GET, case .buffer(let buffer) = prepared.body, bodyLength <= PreparedHead.inlineBody { inline = buffer }
+        var head = allocator.buffer(capacity: prepared.fields.readableBytes + 256 + (inline?.readableBytes ?? 0))
         ResponseBytes.writeStatusLine(version: request.version, status: .ok, into: &head)
         head.writeImmutableBuffer(prepared.fields)
         head.writeStaticString("age: ")
@@ -141,8 +145,8 @@ enum CachedHead {
         ResponseBytes.writeDecimal(bodyLength, into: &head)
         head.writeStaticString("\r\n\r\n")
         if request.method == .HEAD || bodyLength == 0 { return (head, nil) }
-        if bodyInline {
-            head.writeImmutableBuffer(prepared.body)
+        if let inline {
+            head.writeImmutableBuffer(inline)
             return (head, nil)
         }
         return (head, prepared.body)
@@ -205,14 +209,14 @@ struct PreparedHead: Sendable {
     let via: String
     /// `name: value\r\n` for each field.
     let fields: ByteBuffer
-    let body: ByteBuffer
+    let body: StoredBody
     /// The origin's own Cache-Status members, which come before the gateway's (RFC 9211).
     let upstreamCacheStatus: String?
     /// The origin sent fields of the limiter's names: a limited hit then goes through `CachedHead.make`,
     /// which replaces them.
     let hasLimitFields: Bool
 
-    init(headers: HTTPHeaders, body: ByteBuffer, coding: ContentCoding?, browser: BrowserPolicy, via: String) {
+    init(headers: HTTPHeaders, body: StoredBody, coding: ContentCoding?, browser: BrowserPolicy, via: String) {
         var headers = headers
         let upstream = headers[canonicalForm: "cache-status"].joined(separator: ", ")
         for name in ["cache-status", "x-cache", "age", "content-length", "connection", "transfer-encoding"] {

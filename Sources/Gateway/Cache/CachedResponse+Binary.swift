@@ -12,8 +12,9 @@ extension CachedResponse {
     static let magic: [UInt8] = Array("GWC1".utf8)
 
     func encoded() -> ByteBuffer {
+        var body = self.body
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(self.body.readableBytes + 512)
+        buffer.reserveCapacity(body.readableBytes + 512)
         buffer.writeBytes(Self.magic)
         buffer.writeInteger(UInt16(self.status.code))
         buffer.writeInteger(UInt16(self.headers.count))
@@ -42,8 +43,7 @@ extension CachedResponse {
         for tag in self.tags { buffer.writeShortString(tag) }
         buffer.writeShortString(self.host)
         buffer.writeShortString(self.path)
-        buffer.writeInteger(UInt32(self.body.readableBytes))
-        var body = self.body
+        buffer.writeInteger(UInt32(body.readableBytes))
         buffer.writeBuffer(&body)
         return buffer
     }

@@ -11,8 +11,8 @@ final class CachedResponse: Sendable {
     let status: HTTPResponseStatus
     /// What may be stored: hop-by-hop fields and `Age` removed.
     let headers: HTTPHeaders
-    /// The whole body, one contiguous buffer: a hit is one write.
-    let body: ByteBuffer
+    /// The whole body as stored: one contiguous buffer, or a memory file for large ones (`SpooledBody`).
+    let stored: StoredBody
     let freshness: Freshness
     let basis: AgeBasis
     let etag: String?
@@ -41,7 +41,8 @@ final class CachedResponse: Sendable {
 
     init(
         key: CacheKey, status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer, freshness: Freshness, basis: AgeBasis,
-        variant: VariantKey, tags: [String] = [], storedAt: Int64 = 0, host: String = "", path: String = "", compressible: Bool = false
+        variant: VariantKey, tags: [String] = [], storedAt: Int64 = 0, host: String = "", path: String = "", compressible: Bool = false,
+        spooled: SpooledBody? = nil
     ) {
         self.tags = tags
         self.compressible = compressible
@@ -53,14 +54,14 @@ final class CachedResponse: Sendable {
         self.key = key
         self.status = status
         self.headers = headers
-        self.body = body
+        self.stored = spooled.map { .spooled($0) } ?? SpooledBody.spool(body).map { .spooled($0) } ?? .buffer(body)
         self.freshness = freshness
         self.basis = basis
         self.etag = headers.first(name: "etag")
         self.lastModified = headers.first(name: "last-modified").flatMap { HTTPDate.parse($0) }
         self.date = headers.first(name: "date").flatMap { HTTPDate.parse($0) }
         self.variant = variant
-        var cost = body.readableBytes + key.primary.utf8.count + 256
+        var cost = (spooled?.length ?? body.readableBytes) + key.primary.utf8.count + 256
         for header in headers { cost += header.name.utf8.count + header.value.utf8.count + 32 }
         self.cost = cost
     }
@@ -68,9 +69,14 @@ final class CachedResponse: Sendable {
     /// After a 304: the stored headers updated with the new ones (RFC 9111 4.3.4), new times and freshness.
     func refreshed(with notModified: HTTPHeaders, freshness: Freshness, basis: AgeBasis) -> CachedResponse {
         let headers = Self.merge(self.headers, updatedBy: notModified)
+        let (body, spooled): (ByteBuffer, SpooledBody?) = switch self.stored {
+        case .buffer(let buffer): (buffer, nil)
+        case .spooled(let file): (ByteBuffer(), file)
+        }
         return CachedResponse(
-            key: self.key, status: self.status, headers: headers, body: self.body, freshness: freshness, basis: basis, variant: self.variant,
-            tags: self.tags, storedAt: Int64(basis.responseTime * 1000), host: self.host, path: self.path, compressible: self.compressible
+            key: self.key, status: self.status, headers: headers, body: body, freshness: freshness, basis: basis, variant: self.variant,
+            tags: self.tags, storedAt: Int64(basis.responseTime * 1000), host: self.host, path: self.path, compressible: self.compressible,
+            spooled: spooled
         )
     }
 
@@ -98,6 +104,19 @@ final class CachedResponse: Sendable {
             tags += value.split(separator: " ").map(String.init).filter { !$0.isEmpty }
         }
         return tags
+    }
+
+    /// The stored body's length, without reading a spooled one.
+    var bodyLength: Int { self.stored.length }
+
+    /// The stored body in memory: the buffer, or a spooled body read back (an empty buffer if that read
+    /// fails, which only a broken memory file could make happen). For the uncommon answers; hits in the
+    /// stored coding send `stored` as it is.
+    var body: ByteBuffer {
+        switch self.stored {
+        case .buffer(let buffer): return buffer
+        case .spooled(let file): return file.read() ?? ByteBuffer()
+        }
     }
 
     /// The body in `coding`, made from the stored one on first use. The second value is the bytes
@@ -149,4 +168,17 @@ final class CachedResponse: Sendable {
     func reuse(at now: Double) -> Reuse { Reuse.decide(self.freshness, basis: self.basis, now: now) }
 
     func age(at now: Double) -> Int64 { DeltaSeconds.whole(self.basis.currentAge(at: now)) }
+}
+
+/// A stored body: a buffer, or a memory file sent with sendfile (`SpooledBody`).
+enum StoredBody: Sendable {
+    case buffer(ByteBuffer)
+    case spooled(SpooledBody)
+
+    var length: Int {
+        switch self {
+        case .buffer(let buffer): return buffer.readableBytes
+        case .spooled(let file): return file.length
+        }
+    }
 }

@@ -287,7 +287,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         case .serve(let entry, let outcome, let plan, let refresh):
             self.serveCached(entry, outcome: outcome, plan: plan, pipeline: pipeline)
             self.runtime.record(
-                pipeline.record(plan, status: entry.status.code, bytesOut: entry.body.readableBytes, originDuration: nil, outcome: outcome, now: .now())
+                pipeline.record(plan, status: entry.status.code, bytesOut: entry.bodyLength, originDuration: nil, outcome: outcome, now: .now())
             )
             if let refresh { self.refreshInBackground(refresh, pipeline: pipeline) }
         case .forward(let plan):
@@ -449,7 +449,17 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         ) {
             self.framing = plan.clientHead.method == .HEAD ? .none : .length
             context.write(Self.wrapOutboundOut(bytes.head), promise: nil)
-            if let body = bytes.body { context.write(Self.wrapOutboundOut(body), promise: nil) }
+            switch bytes.body {
+            case .buffer(let body):
+                context.write(Self.wrapOutboundOut(body), promise: nil)
+            case .spooled(let file):
+                let (region, release) = file.region()
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { _ in release() }
+                context.write(NIOAny(IOData.fileRegion(region)), promise: written)
+            case nil:
+                break
+            }
             self.finishResponse(close: close, context: context)
             return
         }

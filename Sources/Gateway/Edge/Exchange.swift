@@ -262,7 +262,7 @@ final class Exchange: OriginResponseSink {
         case .entry(let entry, let outcome):
             self.outcome = outcome
             self.phase = .done
-            self.responseBytes = entry.body.readableBytes
+            self.responseBytes = entry.bodyLength
             self.client.serveCached(entry, outcome: outcome, plan: self.plan, pipeline: self.pipeline)
             self.finish(status: self.responseStatus)
         case .passThrough(let head, let body, let outcome):

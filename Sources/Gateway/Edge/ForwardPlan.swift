@@ -4,17 +4,59 @@ import Rules
 
 /// What the pipeline decided to send to the origin for one request, and what it needs to remember
 /// to shape the answer and record it.
+///
+/// What is fixed once the request is routed lives in one object (`Routed`), so that handing the plan from
+/// step to step — it travels in every `EdgePipeline.Start` — copies a few words and retains once, not
+/// every field of the request and its rule.
 struct ForwardPlan {
-    let decision: Decision
-    let identity: ClientIdentity
+    final class Routed: Sendable {
+        let decision: Decision
+        let identity: ClientIdentity
+        let clientHead: HTTPRequestHead
+        let host: String
+        let target: RequestTarget
+        let framing: RequestFraming
+        let maxBodyBytes: Int
+        let startedAt: NIODeadline
+
+        init(
+            decision: Decision, identity: ClientIdentity, clientHead: HTTPRequestHead, host: String, target: RequestTarget,
+            framing: RequestFraming, maxBodyBytes: Int, startedAt: NIODeadline
+        ) {
+            self.decision = decision
+            self.identity = identity
+            self.clientHead = clientHead
+            self.host = host
+            self.target = target
+            self.framing = framing
+            self.maxBodyBytes = maxBodyBytes
+            self.startedAt = startedAt
+        }
+    }
+
+    let routed: Routed
+
+    init(
+        decision: Decision, identity: ClientIdentity, clientHead: HTTPRequestHead, host: String, target: RequestTarget,
+        framing: RequestFraming, maxBodyBytes: Int, startedAt: NIODeadline
+    ) {
+        self.routed = Routed(
+            decision: decision, identity: identity, clientHead: clientHead, host: host, target: target, framing: framing,
+            maxBodyBytes: maxBodyBytes, startedAt: startedAt
+        )
+    }
+
+    var decision: Decision { self.routed.decision }
+    var identity: ClientIdentity { self.routed.identity }
     /// The request as the client sent it.
-    let clientHead: HTTPRequestHead
-    let host: String
-    let target: RequestTarget
+    var clientHead: HTTPRequestHead { self.routed.clientHead }
+    var host: String { self.routed.host }
+    var target: RequestTarget { self.routed.target }
     /// How the client framed its body.
-    let framing: RequestFraming
-    let maxBodyBytes: Int
-    let startedAt: NIODeadline
+    var framing: RequestFraming { self.routed.framing }
+    var maxBodyBytes: Int { self.routed.maxBodyBytes }
+    var startedAt: NIODeadline { self.routed.startedAt }
+
     /// Set when the answer may be stored.
     var cache: CachePlan?
     /// What the response says about the cache when nothing is stored (bypass, unsafe method, ...).
