@@ -10,9 +10,10 @@ enum CompressionPolicy {
     static func coding(
         for response: HTTPResponseHead, request: HTTPRequestHead, config: CompressionConfig, ruleAllows: Bool
     ) -> ContentCoding? {
-        guard ruleAllows, request.method != .HEAD, Self.compressible(response, config: config) else { return nil }
+        guard ruleAllows, request.method != .HEAD else { return nil }
+        // What the client takes first: most API clients take nothing, and then the response is not read.
         let accepted = AcceptEncoding(request.headers[canonicalForm: "accept-encoding"].joined(separator: ", ").nilIfEmpty)
-        guard let preferred = accepted.preferred, preferred != .identity else { return nil }
+        guard let preferred = accepted.preferred, preferred != .identity, Self.compressible(response, config: config) else { return nil }
         return preferred
     }
 

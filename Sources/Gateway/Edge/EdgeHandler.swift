@@ -231,8 +231,11 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         }
     }
 
+    /// Reads go on while a request is answered (a client that leaves is noticed, and the read interest
+    /// is not dropped and re-armed around every exchange); they stop once something is queued behind
+    /// it, so a pipelining client is buffered for at most one read.
     func read(context: ChannelHandlerContext) {
-        if self.isParked || self.awaitsTurn {
+        if self.isParked || !self.queued.isEmpty {
             self.heldRead = true
             return
         }
@@ -246,7 +249,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     /// The origin can take more of the request body, or the connection is ready for the next request.
     func releaseHeldRead() {
-        guard self.heldRead, let context, !self.isParked, !self.awaitsTurn else { return }
+        guard self.heldRead, let context, !self.isParked, self.queued.isEmpty else { return }
         self.heldRead = false
         self.clock.readsResumed(bodyPending: self.exchange?.requestComplete == false)
         context.read()
