@@ -18,5 +18,5 @@ struct GatewayCommand: AsyncParsableCommand {
 }
 
 enum GatewayVersion {
-    static let current = "0.2.0"
+    static let current = "0.3.0"
 }
