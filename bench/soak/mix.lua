@@ -1,5 +1,6 @@
 -- bench/soak/mix.lua: the soak's mixed load, one request shape per slot of 20:
---   8 cache hits (the immutable app bundle, Brotli), 3 feed requests (hits, then stale-while-revalidate),
+--   8 cache hits on the immutable app bundle (6 Brotli; 2 identity, sent from its memory file with sendfile),
+--   3 feed requests (hits, then stale-while-revalidate),
 --   3 misses (a new query each time on an immutable asset: stored, then evicted from a small cache),
 --   2 bypasses (/rest, from a random client IP), 2 limited POSTs (/auth, 64 client IPs: many get 429),
 --   2 /rpc calls (limited with a burst, random IPs).
@@ -26,8 +27,10 @@ end
 request = function()
   counter = counter + 1
   local slot = counter % 20
-  if slot < 8 then
+  if slot < 6 then
     return wrk.format("GET", "/_app/immutable/app.3f2a9c.js", { ["Accept-Encoding"] = "br, gzip" })
+  elseif slot < 8 then
+    return wrk.format("GET", "/_app/immutable/app.3f2a9c.js")
   elseif slot < 11 then
     return wrk.format("GET", "/supabase/functions/feed-api", { ["Accept-Encoding"] = "gzip" })
   elseif slot < 14 then
