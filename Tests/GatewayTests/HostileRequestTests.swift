@@ -67,6 +67,8 @@ struct HostileRequestTests {
         Attack(name: "a bare LF line ending", bytes: "GET /a HTTP/1.1\nHost: x\nX-A: b\n\n", status: 400),
         Attack(name: "whitespace between a header name and the colon", bytes: "GET /a HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nhello", status: 400),
         Attack(name: "two Host headers", bytes: "GET /a HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", status: 400),
+        Attack(name: "a Host header listing two hosts", bytes: "GET /a HTTP/1.1\r\nHost: x, y\r\n\r\n", status: 400),
+        Attack(name: "two Host headers spelt differently", bytes: "GET /a HTTP/1.1\r\nhost: x\r\nHOST: y\r\n\r\n", status: 400),
         Attack(name: "no Host header in HTTP/1.1", bytes: "GET /a HTTP/1.1\r\n\r\n", status: 400),
         Attack(name: "an absolute-form target naming another host", bytes: "GET http://evil.example/a HTTP/1.1\r\nHost: x\r\n\r\n", status: 400),
         Attack(name: "a target that is not origin-form", bytes: "GET a/b HTTP/1.1\r\nHost: x\r\n\r\n", status: 400),

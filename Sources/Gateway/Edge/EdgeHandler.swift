@@ -127,8 +127,16 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
                 self.clock.requestEnded()
                 exchange.requestEnd(trailers)
             }
-            // Answered before its end was read (a hit, a refusal): the connection is idle now.
-            if !self.responsePending { self.clock.exchangeFinished() }
+            // Answered before its end was read (a hit, a refusal): the connection is idle now, or done
+            // if the server is shutting down.
+            if !self.responsePending {
+                if self.quiescing {
+                    self.isClosing = true
+                    context.close(promise: nil)
+                    return
+                }
+                self.clock.exchangeFinished()
+            }
         }
     }
 

@@ -63,11 +63,14 @@ struct RequestAddress {
     let host: String
 
     static func resolve(_ head: HTTPRequestHead) -> Result<RequestAddress, LocalResponse> {
-        let hostValues = head.headers[canonicalForm: "host"]
-        if hostValues.count > 1 {
-            return .failure(.badRequest("more than one Host header"))
+        // One pass over the fields: more than one Host, or one listing several, is refused.
+        var hostHeader: String?
+        for field in head.headers where field.name.utf8.count == 4 && field.name.lowercased() == "host" {
+            if hostHeader != nil || field.value.utf8.contains(UInt8(ascii: ",")) {
+                return .failure(.badRequest("more than one Host header"))
+            }
+            hostHeader = field.value
         }
-        var hostHeader = hostValues.first.map(String.init)
         if hostHeader == nil && head.version == .http1_1 {
             return .failure(.badRequest("HTTP/1.1 requests need a Host header"))
         }
@@ -91,7 +94,7 @@ struct RequestAddress {
     }
 
     private static func hostWithoutPort(_ value: String) -> String {
-        let lower = value.lowercased()
+        let lower = value.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? value.lowercased() : value
         if lower.hasPrefix("[") {
             if let close = lower.firstIndex(of: "]") { return String(lower[...close]) }
             return lower
