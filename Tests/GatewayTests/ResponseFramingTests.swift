@@ -1,3 +1,4 @@
+import Foundation
 import GatewayTestSupport
 import NIOCore
 import NIOHTTP1
@@ -116,6 +117,82 @@ struct ResponseFramingTests {
             #expect(fast.lowerBound < hit.lowerBound)
             #expect(text.text.components(separatedBy: "x-cache: HIT").count == 2)
             #expect(text.closed)
+        }
+    }
+
+    @Test("a body parked behind a coalesced wait never reaches the request pipelined after it")
+    func parkedBodyStaysWithItsRequest() async throws {
+        let yaml = "rules:\n  - name: all\n    match: { path: /* }\n    cache: { edge_ttl: 1min }\n"
+        let edge = try await EdgeHarness.start(yaml: yaml) { request in
+            var reply = OriginReply.text("answer for \(request.path)", headers: ["cache-control": "max-age=60"])
+            if request.path == "/x" { reply.delay = .milliseconds(300) }
+            return reply
+        }
+        try await edge.run { edge in
+            // A fetches /x (slow); B's GET /x waits behind it with a body that looks like a request, and B
+            // pipelines a POST behind that.
+            async let first = edge.withRaw { raw in
+                try await raw.send("GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                return await raw.readUntilClose(timeout: 10)
+            }
+            for _ in 0..<100 where edge.origin.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            let smuggled = "GET /internal HTTP/1.1\r\nHost: i\r\n\r\n"
+            let text = try await edge.withRaw { raw in
+                try await raw.send(
+                    "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: \(smuggled.utf8.count)\r\n\r\n" + smuggled
+                        + "POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                return await raw.readUntilClose(timeout: 10)
+            }
+            #expect(try await first.text.contains("answer for /x"))
+            #expect(!edge.origin.requests.contains { $0.path == "/internal" })
+            #expect(edge.origin.requests.map(\.path).sorted() == ["/api", "/x"])
+            let x = try #require(text.text.range(of: "answer for /x"))
+            let api = try #require(text.text.range(of: "answer for /api"))
+            #expect(x.lowerBound < api.lowerBound)
+            #expect(text.closed)
+        }
+    }
+
+    @Test("bytes after a queued malformed request do not cut short the answer still on its way")
+    func bytesAfterAQueuedErrorWait() async throws {
+        let edge = try await EdgeHarness.start(yaml: Self.bypass) { _ in
+            var reply = OriginReply.text("slow answer")
+            reply.delay = .milliseconds(200)
+            return reply
+        }
+        try await edge.run { edge in
+            let text = try await edge.withRaw { raw in
+                try await raw.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n\u{01}\r\n")
+                try await Task.sleep(for: .milliseconds(50))
+                try await raw.send("more bytes\r\n")
+                return await raw.readUntilClose(timeout: 10)
+            }
+            #expect(text.text.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(text.text.contains("slow answer"))
+            #expect(text.text.contains("HTTP/1.1 400 Bad Request"))
+            #expect(text.closed)
+        }
+    }
+
+    @Test("the 400 for garbage after a HEAD carries its body, framed as a GET's")
+    func errorAfterHeadHasBody() async throws {
+        let edge = try await EdgeHarness.start(yaml: Self.bypass) { _ in .text("the body") }
+        try await edge.run { edge in
+            let text = try await edge.withRaw { raw in
+                try await raw.send("HEAD /a HTTP/1.1\r\nHost: x\r\n\r\n")
+                let head = await raw.readUntil("\r\n\r\n", timeout: 5)
+                #expect(head.found)
+                try await raw.send("\u{01}\r\n\r\n")
+                return await raw.readUntilClose(timeout: 10)
+            }
+            let refusal = try #require(text.text.range(of: "HTTP/1.1 400 Bad Request"))
+            let after = String(text.text[refusal.lowerBound...])
+            let length = try #require(after.components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix("content-length:") })
+            let declared = try #require(Int(length.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)))
+            let body = try #require(after.range(of: "\r\n\r\n")).upperBound
+            #expect(after[body...].utf8.count == declared)
+            #expect(declared > 0)
         }
     }
 

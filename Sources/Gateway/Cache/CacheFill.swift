@@ -174,6 +174,8 @@ final class CacheFill {
         guard case .store(let freshness) = self.decision else { return nil }
         var headers = head.headers
         headers.remove(name: "age")
+        // Hop-by-hop fields describe the origin's connection, not the response: never stored, never replayed.
+        HopByHop.strip(&headers)
         // The gateway negotiates codings itself for bodies the origin sent as identity: one entry for all.
         let identity = (head.headers.first(name: "content-encoding")?.lowercased() ?? "identity") == "identity"
         let varyNames = ResponseFacts(head).vary.filter { !(identity && $0 == "accept-encoding") }

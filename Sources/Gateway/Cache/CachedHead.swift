@@ -7,8 +7,10 @@ import Rules
 /// the rule's browser Cache-Control, and the answer to the client's conditionals and Range.
 enum CachedHead {
     enum Body {
-        case whole(ByteBuffer)
+        /// The whole body: a buffer, or a memory file sent with sendfile.
+        case whole(StoredBody)
         case none
+        /// Just the requested bytes (read alone from a memory file).
         case range(ByteBuffer)
     }
 
@@ -27,10 +29,7 @@ enum CachedHead {
     ) -> (HTTPResponseHead, Body) {
         let wantsRange = request.headers.contains(name: "range")
         let coding = Self.coding(for: entry, request: request, encoding: encoding, wantsRange: wantsRange)
-        var (headers, stored) = Self.variant(entry, coding: coding, browser: browser, via: via, encoding: encoding)
-        // The general path works on bytes in memory: a spooled body is read back (ranges and conditionals of
-        // large objects; the common hit goes through `bytes` and sendfile).
-        let body: ByteBuffer = if case .buffer(let buffer) = stored { buffer } else { entry.body }
+        var (headers, body) = Self.variant(entry, coding: coding, browser: browser, via: via, encoding: encoding)
         headers.replaceOrAdd(name: "age", value: String(entry.age(at: now)))
         CachedHead.mark(&headers, outcome)
         limit?.headers(into: &headers)
@@ -48,10 +47,10 @@ enum CachedHead {
             answer = .none
             for name in ["content-length", "content-type", "content-encoding", "content-range"] { headers.remove(name: name) }
         } else if entry.status == .ok, request.method == .GET || request.method == .HEAD {
-            let length = body.readableBytes
+            let length = body.length
             switch ByteRangeRequest.parse(request.headers.first(name: "range").map { Substring($0) }, length: length) {
             case .satisfiable(let first, let last):
-                if Self.ifRangeAllows(request, entry), let slice = body.getSlice(at: body.readerIndex + first, length: last - first + 1) {
+                if Self.ifRangeAllows(request, entry), let slice = body.slice(at: first, count: last - first + 1) {
                     status = .partialContent
                     answer = .range(slice)
                     headers.replaceOrAdd(name: "content-range", value: "bytes \(first)-\(last)/\(length)")
@@ -67,7 +66,7 @@ enum CachedHead {
             }
             headers.replaceOrAdd(name: "accept-ranges", value: "bytes")
         }
-        if case .whole(let whole) = answer { headers.replaceOrAdd(name: "content-length", value: String(whole.readableBytes)) }
+        if case .whole(let whole) = answer { headers.replaceOrAdd(name: "content-length", value: String(whole.length)) }
         if request.method == .HEAD { answer = .none }
         return (HTTPResponseHead(version: request.version, status: status, headers: headers), answer)
     }

@@ -181,4 +181,12 @@ enum StoredBody: Sendable {
         case .spooled(let file): return file.length
         }
     }
+
+    /// `count` bytes from `start`: a slice of the buffer, or just those bytes read from the file.
+    func slice(at start: Int, count: Int) -> ByteBuffer? {
+        switch self {
+        case .buffer(let buffer): return buffer.getSlice(at: buffer.readerIndex + start, length: count)
+        case .spooled(let file): return file.read(at: start, count: count)
+        }
+    }
 }

@@ -70,19 +70,23 @@ final class SpooledBody: Sendable {
 
     /// The bytes, read back: for the uncommon answers that need them in memory (a range, a new coding,
     /// the shared tier). Nil if the read fails.
-    func read() -> ByteBuffer? {
-        var buffer = ByteBufferAllocator().buffer(capacity: self.length)
-        let complete = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: self.length) { out -> Int in
-            var offset = 0
-            while offset < self.length {
-                let result = Glibc.pread(self.descriptor, out.baseAddress! + offset, self.length - offset, off_t(offset))
+    func read() -> ByteBuffer? { self.read(at: 0, count: self.length) }
+
+    /// `count` bytes from `start` (a range), read back alone.
+    func read(at start: Int, count: Int) -> ByteBuffer? {
+        guard start >= 0, count >= 0, start + count <= self.length else { return nil }
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        let complete = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: max(count, 1)) { out -> Int in
+            var done = 0
+            while done < count {
+                let result = Glibc.pread(self.descriptor, out.baseAddress! + done, count - done, off_t(start + done))
                 if result < 0 && errno == EINTR { continue }
-                guard result > 0 else { return offset }
-                offset += result
+                guard result > 0 else { return done }
+                done += result
             }
-            return offset
+            return done
         }
-        return complete == self.length ? buffer : nil
+        return complete == count ? buffer : nil
     }
 
     /// The file as a write for the client connection. Each write gets a handle of its own over the same

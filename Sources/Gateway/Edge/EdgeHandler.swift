@@ -108,6 +108,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         case .head(let head):
             self.requestOpen = true
             self.responsePending = true
+            // The previous request has been read and answered: whatever its exchange still does (finishing
+            // with the origin), it has nothing more to do with this connection's requests.
+            self.exchange = nil
             self.requestHead(head, context: context)
         case .body(let body):
             if self.discardingBody { return }
@@ -164,6 +167,8 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
                 break
             }
         }
+        // Answered while its parts were parked: the requests queued behind it go on now.
+        if !self.responsePending, let context = self.context { self.replayQueued(context: context) }
         if self.heldRead && !self.isParked { self.releaseHeldRead() }
     }
 
@@ -202,6 +207,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     /// (NIO's `HTTPServerProtocolErrorHandler` answers 400 to everything, at once, and as a handler of its
     /// own it sat on the write path of every response.)
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // The decoder stays in its error state after a parser error and reports any later bytes: the
+        // error already waiting its turn stands for them.
+        if self.queuedError != nil { return }
         guard let parserError = error as? HTTPParserError, !self.isClosing else {
             context.close(promise: nil)
             return
@@ -210,7 +218,8 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             self.queuedError = parserError
             return
         }
-        if self.responseOpen {
+        // Inside a request whose answer is already out (or on its way): no second answer, just the end.
+        if self.responseOpen || (self.requestOpen && !self.responsePending) {
             context.close(promise: nil)
             return
         }
@@ -218,6 +227,8 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     }
 
     private func answer(_ parserError: HTTPParserError) {
+        // Framed as the answer to a GET, whatever the request before it was (a HEAD's would carry no body).
+        self.currentHead = nil
         let response = parserError == .headerOverflow
             ? LocalResponse(.requestHeaderFieldsTooLarge, "the request head is too large", closeConnection: true)
             : LocalResponse(.badRequest, "malformed HTTP request (\(parserError))", closeConnection: true)
@@ -243,7 +254,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     /// is not dropped and re-armed around every exchange); they stop once something is queued behind
     /// it, so a pipelining client is buffered for at most one read.
     func read(context: ChannelHandlerContext) {
-        if self.isParked || !self.queued.isEmpty {
+        if self.isParked || !self.queued.isEmpty || self.queuedError != nil {
             self.heldRead = true
             return
         }
@@ -257,7 +268,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     /// The origin can take more of the request body, or the connection is ready for the next request.
     func releaseHeldRead() {
-        guard self.heldRead, let context, !self.isParked, self.queued.isEmpty else { return }
+        guard self.heldRead, let context, !self.isParked, self.queued.isEmpty, self.queuedError == nil else { return }
         self.heldRead = false
         self.clock.readsResumed(bodyPending: self.exchange?.requestComplete == false)
         context.read()
@@ -265,7 +276,8 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     /// The response ended: the requests queued behind it are answered in order, until one has to wait.
     private func replayQueued(context: ChannelHandlerContext) {
-        guard !self.replaying else { return }
+        // Not while this request's own parked parts are still to be handed out: they are its, not the next's.
+        guard !self.replaying, !self.isParked, self.parked.isEmpty else { return }
         self.replaying = true
         defer { self.replaying = false }
         while let part = self.queued.first, !self.isClosing, !(self.responsePending && !self.requestOpen) {
@@ -460,17 +472,7 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         ) {
             self.framing = plan.clientHead.method == .HEAD ? .none : .length
             context.write(Self.wrapOutboundOut(bytes.head), promise: nil)
-            switch bytes.body {
-            case .buffer(let body):
-                context.write(Self.wrapOutboundOut(body), promise: nil)
-            case .spooled(let file):
-                let (region, release) = file.region()
-                let written = context.eventLoop.makePromise(of: Void.self)
-                written.futureResult.whenComplete { _ in release() }
-                context.write(NIOAny(IOData.fileRegion(region)), promise: written)
-            case nil:
-                break
-            }
+            if let body = bytes.body { self.writeStored(body, context: context) }
             self.finishResponse(close: close, context: context)
             return
         }
@@ -479,12 +481,29 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             via: pipeline.via, close: close
         )
         switch body {
-        case .whole(let buffer), .range(let buffer):
+        case .whole(.buffer(let buffer)), .range(let buffer):
             self.writeHead(head, body: buffer, context: context)
+        case .whole(let stored):
+            self.writeHead(head, body: nil, context: context)
+            if self.framing != .none { self.writeStored(stored, context: context) }
         case .none:
             self.writeHead(head, body: nil, context: context)
         }
         self.finishResponse(close: close, context: context)
+    }
+
+    /// A stored body after its head: the buffer, or the memory file with sendfile. Each file write gets its
+    /// own handle over the shared descriptor, given back (and the body let go) when the write is done.
+    private func writeStored(_ body: StoredBody, context: ChannelHandlerContext) {
+        switch body {
+        case .buffer(let buffer):
+            context.write(Self.wrapOutboundOut(buffer), promise: nil)
+        case .spooled(let file):
+            let (region, release) = file.region()
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.whenComplete { _ in release() }
+            context.write(NIOAny(IOData.fileRegion(region)), promise: written)
+        }
     }
 
     /// Frames `head` for the request it answers and writes it, with `body` when the whole body is known.
@@ -575,7 +594,16 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         if end.readableBytes > 0 { context.write(Self.wrapOutboundOut(end), promise: nil) }
         context.flush()
         if !self.requestOpen { self.clock.exchangeFinished() }
-        self.replayQueued(context: context)
-        self.releaseHeldRead()
+        guard !self.queued.isEmpty || self.queuedError != nil else {
+            self.releaseHeldRead()
+            return
+        }
+        // The next request starts on the loop's next turn, once whatever answered this one (a coalesced
+        // wait, a limit verdict, an exchange) has finished with it and with its parked parts.
+        context.eventLoop.assumeIsolated().execute {
+            guard self.context != nil else { return }
+            self.replayQueued(context: context)
+            self.releaseHeldRead()
+        }
     }
 }

@@ -96,6 +96,8 @@ final class Exchange: OriginResponseSink {
     // MARK: request parts from the client
 
     func requestBody(_ body: ByteBuffer) {
+        // Nothing of a later request is ever this one's body (defence in depth: `EdgeHandler` routes parts).
+        guard !self.requestComplete else { return }
         self.requestBodyBytes += body.readableBytes
         if self.requestBodyBytes > self.plan.maxBodyBytes {
             self.bodyTooLarge()
@@ -113,6 +115,7 @@ final class Exchange: OriginResponseSink {
     }
 
     func requestEnd(_ trailers: HTTPHeaders?) {
+        guard !self.requestComplete else { return }
         self.requestComplete = true
         switch self.phase {
         case .leasing:
