@@ -93,6 +93,7 @@ public final class GatewayServeProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        ChildProcesses.started(process)
         self.process = process
         for _ in 0..<200 {
             // The admin listener's own answer, not whatever else might hold the port.
@@ -124,11 +125,15 @@ public final class GatewayServeProcess: @unchecked Sendable {
         return 0
     }
 
+    /// A test that throws before its `stop()` still leaves nothing running.
+    deinit { self.stop() }
+
     public func stop() {
         if self.process.isRunning {
             kill(self.process.processIdentifier, SIGKILL)
             awaitExit(of: self.process, upTo: 5)
         }
+        ChildProcesses.ended(self.process)
         try? FileManager.default.removeItem(at: self.directory)
     }
 }

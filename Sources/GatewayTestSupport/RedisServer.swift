@@ -52,6 +52,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
             sendSignal(process.processIdentifier, SIGKILL)
             awaitExit(of: process, upTo: 2)
         }
+        if let process = self.process, !process.isRunning { ChildProcesses.ended(process) }
         try? FileManager.default.removeItem(at: self.directory)
     }
 
@@ -134,6 +135,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try await Self.runWithSignalsUnblocked(process)
+        ChildProcesses.started(process)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if !process.isRunning { break }
@@ -144,6 +146,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
             sendSignal(process.processIdentifier, SIGKILL)
             awaitExit(of: process, upTo: 2)
         }
+        ChildProcesses.ended(process)
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         throw RedisServerError.didNotStart(port: port, log: String(log.suffix(2_000)))
     }
@@ -170,6 +173,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
 
     private static func wait(for process: Process, upTo seconds: Double) {
         awaitExit(of: process, upTo: seconds)
+        if !process.isRunning { ChildProcesses.ended(process) }
     }
 
     /// True when something on the port answers PING (`+PONG`, or `-NOAUTH` when a password is required).

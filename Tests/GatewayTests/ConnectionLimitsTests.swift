@@ -107,7 +107,8 @@ struct ConnectionLimitsTests {
     @Test("stopping drains: a request in flight finishes, new connections are refused")
     func drain() async throws {
         let edge = try await EdgeHarness.start { _ in
-            OriginReply(status: .ok, body: .bytes(ByteBuffer(string: "finished")), delay: .milliseconds(400))
+            // Long enough that the shutdown reaches the connection before the answer does, on a loaded machine.
+            OriginReply(status: .ok, body: .bytes(ByteBuffer(string: "finished")), delay: .milliseconds(1_000))
         }
         let port = edge.port
         async let inFlight = edge.request(.GET, "/slow")
