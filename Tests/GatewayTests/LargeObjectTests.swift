@@ -110,6 +110,24 @@ struct SpooledBodyTests {
         #expect(SpooledBody.spool(ByteBuffer(bytes: bytes[..<(SpooledBody.threshold - 1)])) == nil)
     }
 
+    @Test("a spooled entry goes to the shared tier's record and back with its exact bytes")
+    func spooledEntryRoundTripsThroughTheRecord() throws {
+        let bytes = ByteBuffer(bytes: (0..<150_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+        let entry = CachedResponse(
+            key: CacheKey(primary: "v1|x|/big"), status: .ok, headers: ["content-type": "application/octet-stream"], body: bytes,
+            freshness: .init(lifetime: 60, source: .rule), basis: .init(requestTime: 0, responseTime: 0, dateValue: nil, ageValue: nil),
+            variant: .none
+        )
+        guard case .spooled = entry.stored else {
+            Issue.record("a 150,000-byte body is spooled")
+            return
+        }
+        let record = try #require(entry.encoded())
+        let decoded = try #require(CachedResponse.decode(Array(record.readableBytesView), key: entry.key))
+        #expect(decoded.bodyLength == 150_000)
+        #expect(decoded.bodyInMemory == bytes)
+    }
+
     @Test("past its budget of files a body stays a buffer, and nothing is left open")
     func budgetFallsBackToBuffers() {
         let body = ByteBuffer(repeating: 1, count: 200_000)

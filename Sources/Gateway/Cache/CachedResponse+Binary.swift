@@ -11,8 +11,9 @@ import NIOHTTP1
 extension CachedResponse {
     static let magic: [UInt8] = Array("GWC1".utf8)
 
-    func encoded() -> ByteBuffer {
-        var body = self.body
+    /// Nil when a spooled body cannot be read back: nothing is written to the shared tier then.
+    func encoded() -> ByteBuffer? {
+        guard var body = self.bodyInMemory else { return nil }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(body.readableBytes + 512)
         buffer.writeBytes(Self.magic)

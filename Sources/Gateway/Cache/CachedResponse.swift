@@ -109,28 +109,32 @@ final class CachedResponse: Sendable {
     /// The stored body's length, without reading a spooled one.
     var bodyLength: Int { self.stored.length }
 
-    /// The stored body in memory: the buffer, or a spooled body read back (an empty buffer if that read
-    /// fails, which only a broken memory file could make happen). For the uncommon answers; hits in the
-    /// stored coding send `stored` as it is.
-    var body: ByteBuffer {
+    /// The stored body in memory: the buffer, or a spooled body read back; nil only if that read fails (a
+    /// broken memory file), and then nothing is made from it. For the uncommon uses (a new coding, the
+    /// shared tier); answers send `stored` as it is.
+    var bodyInMemory: ByteBuffer? {
         switch self.stored {
         case .buffer(let buffer): return buffer
-        case .spooled(let file): return file.read() ?? ByteBuffer()
+        case .spooled(let file): return file.read()
         }
     }
+
+    /// `bodyInMemory`, for tests and callers that hold buffers only.
+    var body: ByteBuffer { self.bodyInMemory ?? ByteBuffer() }
 
     /// The body in `coding`, made from the stored one on first use. The second value is the bytes
     /// newly made (to charge against the memory budget), 0 when it existed.
     func body(in coding: ContentCoding, config: CompressionConfig) throws -> (ByteBuffer, Int) {
-        if coding == self.contentCoding { return (self.body, 0) }
         if let made = self.variants.withLockedValue({ $0[coding] }) { return (made, 0) }
         guard let stored = self.contentCoding else { throw ContentCodecError(description: "the stored coding is not one the gateway speaks") }
-        var identity = self.body
+        guard let body = self.bodyInMemory else { throw ContentCodecError(description: "the stored body could not be read back") }
+        if coding == stored { return (body, 0) }
+        var identity = body
         if stored != .identity {
             if let made = self.variants.withLockedValue({ $0[.identity] }) {
                 identity = made
             } else if let decoder = try ContentCodecs.decoder(stored) {
-                identity = try ContentCodecs.apply(decoder, to: self.body)
+                identity = try ContentCodecs.apply(decoder, to: body)
             }
         }
         var made = identity

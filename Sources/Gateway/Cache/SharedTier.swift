@@ -33,8 +33,7 @@ final class SharedTier: Sendable {
     /// which it can still be revalidated with its validators. Fire and forget.
     func store(_ entry: CachedResponse, on eventLoop: EventLoop?) {
         guard self.isAvailable else { return }
-        let record = entry.encoded()
-        guard record.readableBytes <= self.maxObject + 4096 else { return }
+        guard let record = entry.encoded(), record.readableBytes <= self.maxObject + 4096 else { return }
         let grace = min(max(entry.freshness.lifetime, 60), 86_400)
         let ttl = max(1, entry.freshness.retention + grace) * 1000
         _ = self.redis.send(["SET", Self.entryKey(entry.key), RedisArgument(record), "PX", RedisArgument(Int(ttl))], on: eventLoop)
