@@ -81,29 +81,15 @@ public final class GatewayServeProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         let rules = self.directory.appendingPathComponent("rules.yaml")
         try ("origin: { url: \"\(originURL)\" }\n" + yaml).write(to: rules, atomically: true, encoding: .utf8)
-        let ports = try await unusedLoopbackPorts(2)
-        self.port = ports[0]
-        self.adminPort = ports[1]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
-        process.arguments = [
-            "serve", "--config", rules.path, "--listen", "127.0.0.1:\(self.port)", "--admin", "127.0.0.1:\(self.adminPort)",
-            "--access-log", "off", "--threads", "1", "--log-level", "error",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        ChildProcesses.started(process)
-        self.process = process
-        for _ in 0..<200 {
-            // The admin listener's own answer, not whatever else might hold the port.
-            if (try? await TestConnection.with(port: self.adminPort) { try await $0.request(.GET, "/healthz", timeout: 1) })?.bodyString == "ok\n" {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(25))
+        let launched = try await launchGatewayServe(directory: self.directory) { port, adminPort in
+            [
+                "serve", "--config", rules.path, "--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)",
+                "--access-log", "off", "--threads", "1", "--log-level", "error",
+            ]
         }
-        self.stop()
-        throw GatewayProcessError(message: "gateway serve did not become healthy on 127.0.0.1:\(self.adminPort)")
+        self.process = launched.process
+        self.port = launched.port
+        self.adminPort = launched.adminPort
     }
 
     /// The gateway process's resident set size in bytes.
@@ -159,4 +145,42 @@ public func awaitExit(of process: Process, upTo seconds: Double) {
     kill(process.processIdentifier, SIGKILL)
     deadline = Date().addingTimeInterval(2)
     while alive() && Date() < deadline { usleep(5_000) }
+}
+
+/// `gateway serve` started as a process on two free loopback ports and waited for until its admin
+/// listener answers `/healthz` (up to 20 s: a loaded machine starts a debug build slowly). Free ports are
+/// found by binding and letting go, so another test can take one first; the gateway then exits saying so,
+/// and it is started again on other ports (three tries). `arguments` gets the ports; a failure carries
+/// what the gateway printed.
+public func launchGatewayServe(
+    directory: URL, currentDirectory: URL? = nil, arguments: (_ port: Int, _ adminPort: Int) throws -> [String]
+) async throws -> (process: Process, port: Int, adminPort: Int) {
+    let log = directory.appendingPathComponent("gateway-stderr-\(UUID().uuidString).log")
+    defer { try? FileManager.default.removeItem(at: log) }
+    for _ in 0..<3 {
+        let ports = try await unusedLoopbackPorts(2)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
+        process.arguments = try arguments(ports[0], ports[1])
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        ChildProcesses.started(process)
+        let started = ContinuousClock.now
+        while process.isRunning, ContinuousClock.now - started < .seconds(20) {
+            let health = try? await TestConnection.with(port: ports[1]) { try await $0.request(.GET, "/healthz", timeout: 1) }
+            if health?.bodyString == "ok\n" { return (process, ports[0], ports[1]) }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        awaitExit(of: process, upTo: 5)
+        ChildProcesses.ended(process)
+        let printed = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        guard printed.contains("in use") else {
+            throw GatewayProcessError(message: "gateway serve did not come up: \(printed)")
+        }
+    }
+    throw GatewayProcessError(message: "gateway serve found its ports taken three times")
 }

@@ -66,18 +66,12 @@ struct CommandLineTests {
     func serveAndTerminate() async throws {
         let origin = ScriptedOrigin { request in .text("origin saw \(request.path)") }
         try await origin.start()
-        let ports = try await unusedLoopbackPorts(2)
-        let (port, adminPort) = (ports[0], ports[1])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
-        process.arguments = [
-            "serve", "--config", "rules.yaml", "--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)",
-            "--origin", origin.url, "--access-log", "off", "--threads", "1", "--admin-token", "t0ken",
-        ]
-        process.currentDirectoryURL = self.root
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let (process, port, adminPort) = try await launchGatewayServe(directory: FileManager.default.temporaryDirectory, currentDirectory: self.root) { port, adminPort in
+            [
+                "serve", "--config", "rules.yaml", "--listen", "127.0.0.1:\(port)", "--admin", "127.0.0.1:\(adminPort)",
+                "--origin", origin.url, "--access-log", "off", "--threads", "1", "--admin-token", "t0ken",
+            ]
+        }
         defer { if process.isRunning { process.terminate() } }
 
         var response: TestResponse?

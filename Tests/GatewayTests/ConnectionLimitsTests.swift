@@ -136,7 +136,8 @@ struct ConnectionLimitsTests {
             let first = await raw.readUntil("hello from origin\n", timeout: 5)
             #expect(first.found)
             async let stopped: Void = edge.server.stop()
-            let closed = await raw.isClosedByServer(within: 5)
+            // At once means well before the 30 s drain timeout; the bound leaves room for a loaded machine.
+            let closed = await raw.isClosedByServer(within: 15)
             await stopped
             return closed
         }

@@ -26,27 +26,16 @@ struct ReloadTests {
         let origin = ScriptedOrigin { _ in .text("asset", headers: ["content-type": "text/plain"]) }
         try await origin.start()
         defer { Task { await origin.stop() } }
-        let ports = try await unusedLoopbackPorts(2)
-        let (port, adminPort) = (ports[0], ports[1])
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("reload-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("rules.yaml")
-        try Self.rules(port: port, adminPort: adminPort, origin: origin.url, cacheAssets: false).write(to: file, atomically: true, encoding: .utf8)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
-        process.arguments = ["serve", "--config", file.path, "--access-log", "off", "--threads", "1", "--admin-token", "tok"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        var up = false
-        for _ in 0..<200 where !up {
-            up = (try? await TestConnection.with(port: adminPort) { try await $0.request(.GET, "/healthz", timeout: 1) })?.statusCode == 200
-            if !up { try await Task.sleep(for: .milliseconds(25)) }
+        let (process, port, adminPort) = try await launchGatewayServe(directory: directory) { port, adminPort in
+            try Self.rules(port: port, adminPort: adminPort, origin: origin.url, cacheAssets: false).write(to: file, atomically: true, encoding: .utf8)
+            return ["serve", "--config", file.path, "--access-log", "off", "--threads", "1", "--admin-token", "tok"]
         }
-        #expect(up)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         func xCache() async throws -> String? {
             try await TestConnection.with(port: port) { try await $0.request(.GET, "/assets/a.js") }.header("x-cache")
