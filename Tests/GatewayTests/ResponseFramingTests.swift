@@ -19,6 +19,13 @@ struct ResponseFramingTests {
         )
     }
 
+    /// An origin that answers "slow answer" after 200 ms: long enough for what is pipelined behind to queue.
+    static func slowOrigin(_ request: RecordedRequest) -> OriginReply {
+        var reply = OriginReply.text("slow answer")
+        reply.delay = .milliseconds(200)
+        return reply
+    }
+
     @Test("a body without a length goes to an HTTP/1.1 client chunked, and the connection carries on")
     func chunkedToHTTP11() async throws {
         let edge = try await EdgeHarness.start(yaml: Self.bypass, responder: Self.chunkedOrigin)
@@ -75,11 +82,7 @@ struct ResponseFramingTests {
 
     @Test("a malformed request pipelined behind a slow one is refused after the slow one's answer")
     func parseErrorWaitsItsTurn() async throws {
-        let edge = try await EdgeHarness.start(yaml: Self.bypass) { _ in
-            var reply = OriginReply.text("slow answer")
-            reply.delay = .milliseconds(200)
-            return reply
-        }
+        let edge = try await EdgeHarness.start(yaml: Self.bypass, responder: Self.slowOrigin)
         try await edge.run { edge in
             let text = try await edge.withRaw { raw in
                 try await raw.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /bad HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
@@ -156,11 +159,7 @@ struct ResponseFramingTests {
 
     @Test("bytes after a queued malformed request do not cut short the answer still on its way")
     func bytesAfterAQueuedErrorWait() async throws {
-        let edge = try await EdgeHarness.start(yaml: Self.bypass) { _ in
-            var reply = OriginReply.text("slow answer")
-            reply.delay = .milliseconds(200)
-            return reply
-        }
+        let edge = try await EdgeHarness.start(yaml: Self.bypass, responder: Self.slowOrigin)
         try await edge.run { edge in
             let text = try await edge.withRaw { raw in
                 try await raw.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n\u{01}\r\n")
