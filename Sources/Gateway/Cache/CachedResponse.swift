@@ -119,9 +119,6 @@ final class CachedResponse: Sendable {
         }
     }
 
-    /// `bodyInMemory`, for tests and callers that hold buffers only.
-    var body: ByteBuffer { self.bodyInMemory ?? ByteBuffer() }
-
     /// The body in `coding`, made from the stored one on first use. The second value is the bytes
     /// newly made (to charge against the memory budget), 0 when it existed.
     func body(in coding: ContentCoding, config: CompressionConfig) throws -> (ByteBuffer, Int) {
