@@ -31,8 +31,9 @@ public struct CommandResult: Sendable {
     public let standardError: String
 }
 
-/// Runs a command to completion (bounded by `timeout` seconds; killed after it).
-public func runCommand(_ executable: String, _ arguments: [String], directory: URL? = nil, timeout: Double = 30) throws -> CommandResult {
+/// Runs a command to completion (bounded by `timeout` seconds; killed after it). Waits by sleeping the task,
+/// never the thread: a blocked thread of the two-core cooperative pool stalls every other test's timers.
+public func runCommand(_ executable: String, _ arguments: [String], directory: URL? = nil, timeout: Double = 30) async throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -51,7 +52,7 @@ public func runCommand(_ executable: String, _ arguments: [String], directory: U
     process.standardError = err
     try process.run()
     let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning && Date() < deadline { usleep(10_000) }
+    while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
     // Foundation saw it exit: its status is right. Otherwise stop and reap it ourselves (bounded).
     let finished = !process.isRunning
     if !finished { awaitExit(of: process, upTo: 0) }

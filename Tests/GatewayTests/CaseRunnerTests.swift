@@ -76,24 +76,24 @@ struct CaseRunnerTests {
     }
 
     @Test("gateway test exits 0 when every case passes, 1 when one fails, 2 for an invalid case file")
-    func exitStatus() throws {
-        let passing = try runCommand(try GatewayBinary.path(), ["test", "examples/cases/"], directory: self.root)
+    func exitStatus() async throws {
+        let passing = try await runCommand(try GatewayBinary.path(), ["test", "examples/cases/"], directory: self.root)
         #expect(passing.status == 0, "\(passing.standardOutput)\(passing.standardError)")
         #expect(passing.standardOutput.contains("0 failed"))
 
         let (wrong, cleanUp) = try self.caseFile(Self.wrongCase)
         defer { cleanUp() }
-        let failing = try runCommand(try GatewayBinary.path(), ["test", wrong])
+        let failing = try await runCommand(try GatewayBinary.path(), ["test", wrong])
         #expect(failing.status == 1)
         #expect(failing.standardOutput.contains("FAIL  wrong on purpose"))
         #expect(failing.standardOutput.contains("2 cases: 1 passed, 1 failed"))
 
-        let filtered = try runCommand(try GatewayBinary.path(), ["test", "--filter", "right", wrong])
+        let filtered = try await runCommand(try GatewayBinary.path(), ["test", "--filter", "right", wrong])
         #expect(filtered.status == 0, "\(filtered.standardOutput)")
 
         let (invalid, cleanUpInvalid) = try self.caseFile("rules: rules.yaml\ncases:\n  - name: x\n    steps:\n      - reqest: /\n")
         defer { cleanUpInvalid() }
-        let refused = try runCommand(try GatewayBinary.path(), ["test", invalid])
+        let refused = try await runCommand(try GatewayBinary.path(), ["test", invalid])
         #expect(refused.status == 2)
         #expect(refused.standardError.contains("\(invalid):5:9:"), "\(refused.standardError)")
     }

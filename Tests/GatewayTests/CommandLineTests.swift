@@ -11,8 +11,8 @@ struct CommandLineTests {
     let root = GatewayBinary.packageRoot
 
     @Test("check accepts the shipped rules.yaml and summarises it")
-    func checkShipped() throws {
-        let result = try runCommand(try GatewayBinary.path(), ["check", "rules.yaml"], directory: self.root)
+    func checkShipped() async throws {
+        let result = try await runCommand(try GatewayBinary.path(), ["check", "rules.yaml"], directory: self.root)
         #expect(result.status == 0, "stderr: \(result.standardError)")
         for name in ["immutable-assets", "feed-api", "data-api", "auth"] {
             #expect(result.standardOutput.contains(name), "summary should name rule \(name)")
@@ -20,7 +20,7 @@ struct CommandLineTests {
     }
 
     @Test("check refuses a bad file with FILE:LINE:COL for every problem, and exit status 1")
-    func checkBad() throws {
+    func checkBad() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
         try """
             origin: { url: "http://127.0.0.1:54321" }
@@ -32,7 +32,7 @@ struct CommandLineTests {
 
             """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let result = try runCommand(try GatewayBinary.path(), ["check", file.path])
+        let result = try await runCommand(try GatewayBinary.path(), ["check", file.path])
         #expect(result.status == 1)
         #expect(result.standardError.contains("\(file.path):5:14:"), "typo'd key: \(result.standardError)")
         #expect(result.standardError.contains("edge_ttl"), "suggests the right key")
@@ -41,12 +41,12 @@ struct CommandLineTests {
     }
 
     @Test("explain names the rule and what happens, without contacting anything")
-    func explain() throws {
-        let auth = try runCommand(try GatewayBinary.path(), ["explain", "POST", "/auth/v1/token"], directory: self.root)
+    func explain() async throws {
+        let auth = try await runCommand(try GatewayBinary.path(), ["explain", "POST", "/auth/v1/token"], directory: self.root)
         #expect(auth.status == 0, "stderr: \(auth.standardError)")
         #expect(auth.standardOutput.contains("auth"))
         #expect(auth.standardOutput.contains("20/min"))
-        let asset = try runCommand(
+        let asset = try await runCommand(
             try GatewayBinary.path(), ["explain", "--header", "Accept-Encoding: br, gzip", "GET", "http://example.com/_app/immutable/x.js"],
             directory: self.root
         )
@@ -56,8 +56,8 @@ struct CommandLineTests {
     }
 
     @Test("serve refuses a bad --origin with a sentence, not a crash")
-    func serveBadFlag() throws {
-        let result = try runCommand(try GatewayBinary.path(), ["serve", "--origin", "ftp://x"], directory: self.root)
+    func serveBadFlag() async throws {
+        let result = try await runCommand(try GatewayBinary.path(), ["serve", "--origin", "ftp://x"], directory: self.root)
         #expect(result.status != 0)
         #expect(result.standardError.contains("--origin"))
     }
@@ -92,10 +92,10 @@ struct CommandLineTests {
         _ = try await TestConnection.with(port: port) { try await $0.request(.GET, asset) }
         let hit = try await TestConnection.with(port: port) { try await $0.request(.GET, asset) }
         #expect(hit.header("x-cache") == "HIT")
-        let wrong = try runCommand(try GatewayBinary.path(), ["purge", "--admin", "127.0.0.1:\(adminPort)", "--token", "nope", "--everything"])
+        let wrong = try await runCommand(try GatewayBinary.path(), ["purge", "--admin", "127.0.0.1:\(adminPort)", "--token", "nope", "--everything"])
         #expect(wrong.status == 1)
         #expect(wrong.standardError.contains("401"))
-        let purged = try runCommand(
+        let purged = try await runCommand(
             try GatewayBinary.path(), ["purge", "--admin", "127.0.0.1:\(adminPort)", "--token", "t0ken", "--prefix", "/assets/"]
         )
         #expect(purged.status == 0, "stderr: \(purged.standardError)")

@@ -112,7 +112,10 @@ struct ConnectionLimitsTests {
         }
         let port = edge.port
         async let inFlight = edge.request(.GET, "/slow")
-        for _ in 0..<100 where edge.origin.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        // Stop only once the request is in flight: a connection whose request has not been read yet is idle,
+        // and an idle connection is closed at once by the stop (the next test). A loaded machine can take seconds.
+        for _ in 0..<1_000 where edge.origin.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        try #require(edge.origin.requestCount == 1, "the request reached the origin before the stop")
         async let stopped: Void = edge.server.stop()
         let response = try await inFlight
         #expect(response.statusCode == 200)

@@ -19,8 +19,8 @@ struct RedisFaultTests {
             """
     }
 
-    func redisCLI(_ redis: RedisServer, _ arguments: [String]) throws -> String {
-        try runCommand("/usr/bin/redis-cli", ["-p", String(redis.port)] + arguments).standardOutput
+    func redisCLI(_ redis: RedisServer, _ arguments: [String]) async throws -> String {
+        try await runCommand("/usr/bin/redis-cli", ["-p", String(redis.port)] + arguments).standardOutput
     }
 
     /// Each request's status and how long it took.
@@ -70,8 +70,8 @@ struct RedisFaultTests {
         try await edge.run { edge in
             #expect(try await self.timed(edge, .POST, "/auth/v1/token", ip: "198.51.100.1").0 == 200)
             // Every write now fails with -OOM; the limiter's script writes.
-            _ = try self.redisCLI(redis, ["CONFIG", "SET", "maxmemory-policy", "noeviction"])
-            _ = try self.redisCLI(redis, ["CONFIG", "SET", "maxmemory", "1"])
+            _ = try await self.redisCLI(redis, ["CONFIG", "SET", "maxmemory-policy", "noeviction"])
+            _ = try await self.redisCLI(redis, ["CONFIG", "SET", "maxmemory", "1"])
             var statuses: [UInt] = []
             for index in 0..<15 {
                 statuses.append(try await self.timed(edge, .POST, "/auth/v1/token", ip: "198.51.100.2").0)
@@ -79,9 +79,9 @@ struct RedisFaultTests {
             }
             #expect(statuses.allSatisfy { $0 == 200 || $0 == 429 }, "\(statuses)")
             #expect(statuses.filter { $0 == 429 }.count <= 5, "at most the local share is refused")
-            _ = try self.redisCLI(redis, ["CONFIG", "SET", "maxmemory", "0"])
+            _ = try await self.redisCLI(redis, ["CONFIG", "SET", "maxmemory", "0"])
             // The limiter's script is gone from Redis (a restart or SCRIPT FLUSH): it is loaded again.
-            _ = try self.redisCLI(redis, ["SCRIPT", "FLUSH"])
+            _ = try await self.redisCLI(redis, ["SCRIPT", "FLUSH"])
             var after: [UInt] = []
             for _ in 0..<25 {
                 after.append(try await self.timed(edge, .POST, "/auth/v1/token", ip: "198.51.100.4").0)

@@ -75,14 +75,14 @@ struct SharedCacheTests {
             _ = try await self.get(edge, "/feed/hot")
             #expect(try await self.get(edge, "/feed/hot").header("x-cache") == "HIT")
             let started = ContinuousClock.now
-            let before = try self.getCalls(redis)
+            let before = try await self.getCalls(redis)
             try await edge.withConnection { connection in
                 for _ in 0..<200 {
                     let response = try await connection.request(.GET, "/feed/hot")
                     #expect(response.header("x-cache") == "HIT")
                 }
             }
-            let after = try self.getCalls(redis)
+            let after = try await self.getCalls(redis)
             // An L2 lookup is a GET; the only other GET is the purge catch-up's, once every 5 s.
             let catchUps = Int((ContinuousClock.now - started) / .seconds(5)) + 1
             #expect(after - before <= catchUps, "Redis saw \(after - before) GETs during 200 memory hits")
@@ -90,8 +90,8 @@ struct SharedCacheTests {
     }
 
     /// How many GET commands Redis has run (INFO commandstats, read with redis-cli).
-    func getCalls(_ redis: RedisServer) throws -> Int {
-        let result = try runCommand("/usr/bin/redis-cli", ["-p", String(redis.port), "INFO", "commandstats"])
+    func getCalls(_ redis: RedisServer) async throws -> Int {
+        let result = try await runCommand("/usr/bin/redis-cli", ["-p", String(redis.port), "INFO", "commandstats"])
         for line in result.standardOutput.split(whereSeparator: \.isNewline) where line.hasPrefix("cmdstat_get:") {
             // cmdstat_get:calls=12,usec=...
             let calls = line.split(separator: ",").first?.split(separator: "=").last
