@@ -10,14 +10,15 @@ import Testing
 struct OriginFailureTests {
     @Test("an origin that refuses connections gets the client a 502 with a reason")
     func refused() async throws {
-        let port = try await unusedLoopbackPort()
-        let edge = try await EdgeHarness.start(yaml: "origin: { url: \"http://127.0.0.1:\(port)\" }\n")
+        let refusing = try RefusingLoopbackPort()
+        let edge = try await EdgeHarness.start(yaml: "origin: { url: \"http://127.0.0.1:\(refusing.port)\" }\n")
         try await edge.run { edge in
             let response = try await edge.request(.GET, "/anything")
             #expect(response.statusCode == 502)
             #expect(response.bodyString.contains("origin"))
             #expect(response.header("cache-control") == "no-store")
         }
+        withExtendedLifetime(refusing) {}  // the port refuses until here
     }
 
     @Test("an origin slower than origin.response_timeout gets the client a 504")
