@@ -198,21 +198,9 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
         return text.hasPrefix("+PONG") || text.hasPrefix("-NOAUTH")
     }
 
+    /// A port bound and let go (the socket closes as the holder goes away).
     private static func freeLoopbackPort() throws -> Int {
-        let socket = openTCPSocket()
-        guard socket >= 0 else { throw RedisServerError.noFreePort }
-        defer { close(socket) }
-        var address = Self.loopback(port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw RedisServerError.noFreePort }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-        }
-        guard named == 0 else { throw RedisServerError.noFreePort }
-        return Int(UInt16(bigEndian: address.sin_port))
+        do { return try RefusingLoopbackPort().port } catch { throw RedisServerError.noFreePort }
     }
 
     private static func loopback(port: Int) -> sockaddr_in {
