@@ -95,11 +95,13 @@ struct RequestAddress {
 
     private static func hostWithoutPort(_ value: String) -> String {
         let lower = value.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? value.lowercased() : value
-        if lower.hasPrefix("[") {
-            if let close = lower.firstIndex(of: "]") { return String(lower[...close]) }
+        // Searched as bytes: ASCII delimiters are scalar boundaries, and a Character search walks graphemes.
+        let bytes = lower.utf8
+        if bytes.first == UInt8(ascii: "[") {
+            if let close = bytes.firstIndex(of: UInt8(ascii: "]")) { return String(lower[...close]) }
             return lower
         }
-        if let colon = lower.lastIndex(of: ":") { return String(lower[..<colon]) }
+        if let colon = bytes.lastIndex(of: UInt8(ascii: ":")) { return String(lower[..<colon]) }
         return lower
     }
 }
