@@ -62,11 +62,10 @@ let package = Package(
             swiftSettings: hotPathSettings
         ),
         // libhiredis from Debian's libhiredis-dev, used as the RESP codec only (SwiftNIO does the I/O).
-        .systemLibrary(
-            name: "CHiredis",
-            pkgConfig: "hiredis",
-            providers: [.apt(["libhiredis-dev"])]
-        ),
+        // Its headers are in /usr/include/hiredis and the module map links it, so pkg-config is not asked:
+        // Debian's hiredis.pc carries `-D_FILE_OFFSET_BITS=64`, which SwiftPM refuses with a warning on every
+        // build (and which means nothing on 64-bit). scripts/setup installs the package.
+        .systemLibrary(name: "CHiredis"),
         // The Redis client: pooled, pipelined, timeouts, circuit breaker, pub/sub, EVALSHA.
         .target(
             name: "RedisClient",

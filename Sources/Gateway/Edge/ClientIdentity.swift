@@ -10,8 +10,9 @@ struct ClientIdentity: Sendable {
     /// The socket peer.
     let peerIP: String
 
-    static func resolve(peerIP: String, headers: HTTPHeaders, trustedProxies: [CIDR]) -> ClientIdentity {
-        guard !trustedProxies.isEmpty, Self.isTrusted(peerIP, trustedProxies) else {
+    /// `peerAddress` is `peerIP` parsed, once per connection by the caller (nil if it is not an address).
+    static func resolve(peerIP: String, peerAddress: IPAddress?, headers: HTTPHeaders, trustedProxies: [CIDR]) -> ClientIdentity {
+        guard !trustedProxies.isEmpty, let peerAddress, trustedProxies.contains(where: { $0.contains(peerAddress) }) else {
             return ClientIdentity(clientIP: peerIP, peerIP: peerIP)
         }
         var chain: [String] = []
@@ -26,14 +27,9 @@ struct ClientIdentity: Sendable {
         for candidate in chain.reversed() {
             guard let address = IPAddress(candidate) else { break }
             client = address.description
-            if !Self.isTrusted(client, trustedProxies) { break }
+            if !trustedProxies.contains(where: { $0.contains(address) }) { break }
         }
         return ClientIdentity(clientIP: client, peerIP: peerIP)
-    }
-
-    private static func isTrusted(_ ip: String, _ proxies: [CIDR]) -> Bool {
-        guard let address = IPAddress(ip) else { return false }
-        return proxies.contains { $0.contains(address) }
     }
 
     /// `Forwarded: for=192.0.2.60;proto=http, for="[2001:db8::1]:4711"` (RFC 7239), in order.

@@ -30,7 +30,11 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     private var responseOpen = false
     /// A `read` we did not pass on because the origin cannot take more yet.
     private var heldRead = false
-    private var peerIP = "0.0.0.0"
+    private var peerIP = "0.0.0.0" {
+        didSet { self.peerAddress = IPAddress(self.peerIP) }
+    }
+    /// `peerIP` parsed once for the connection, not once per request (the trusted-proxy check needs it).
+    private var peerAddress: IPAddress? = IPAddress("0.0.0.0")
     /// The request being answered.
     private var currentHead: HTTPRequestHead?
     /// Waiting for the limiter's verdict (a shared-store round trip).
@@ -298,7 +302,10 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.clock.headReceived(expectingBody: framing.hasBody)
         self.discardingBody = false
         self.currentHead = head
-        self.carryOut(pipeline.start(head, framing: framing, peerIP: self.peerIP, now: .now(), waiter: { self.makeWaiter(context) }), pipeline: pipeline, context: context)
+        let start = pipeline.start(
+            head, framing: framing, peerIP: self.peerIP, peerAddress: self.peerAddress, now: .now(), waiter: { self.makeWaiter(context) }
+        )
+        self.carryOut(start, pipeline: pipeline, context: context)
     }
 
     private func carryOut(_ start: EdgePipeline.Start, pipeline: EdgePipeline, context: ChannelHandlerContext) {

@@ -54,7 +54,8 @@ final class EdgePipeline: Sendable {
 
     /// `waiter` is asked for only when the request has to wait behind another one's fetch.
     func start(
-        _ head: HTTPRequestHead, framing: RequestFraming, peerIP: String, now: NIODeadline, waiter: () -> Coalescer.Waiter
+        _ head: HTTPRequestHead, framing: RequestFraming, peerIP: String, peerAddress: IPAddress?, now: NIODeadline,
+        waiter: () -> Coalescer.Waiter
     ) -> Start {
         // 0 admit
         if let refusal = RequestBounds.refusal(for: head, limits: self.config.server) {
@@ -67,7 +68,7 @@ final class EdgePipeline: Sendable {
         case .success(let resolved): address = resolved
         }
         let identity = ClientIdentity.resolve(
-            peerIP: peerIP, headers: head.headers, trustedProxies: self.config.clients.trustedProxies
+            peerIP: peerIP, peerAddress: peerAddress, headers: head.headers, trustedProxies: self.config.clients.trustedProxies
         )
         // 2 route
         let decision = self.config.decide(

@@ -19,45 +19,99 @@ struct AccessRecord {
     /// The hit sample share, on a sampled hit's line.
     var sample: Double?
 
-    /// One JSON object on one line.
-    func jsonLine(time: String) -> String {
-        var line = "{\"time\":\"\(time)\",\"client\":\(Self.quoted(self.clientIP)),\"method\":\(Self.quoted(self.method))"
-        line += ",\"path\":\(Self.quoted(self.target)),\"status\":\(self.status),\"rule\":\(Self.quoted(self.rule)),\"cache\":\(Self.quoted(self.cache))"
-        line += ",\"bytes\":\(self.bytesOut),\"duration_ms\":\(Self.milliseconds(self.duration))"
+    /// One JSON object on one line, appended to `line` as UTF-8 bytes: the access log writes one per
+    /// request, so it is built byte by byte into a buffer the log keeps, not by String interpolation
+    /// (which cost 12 % of a logged 300-byte hit's CPU in a profile).
+    func appendJSONLine(time: String, to line: inout [UInt8]) {
+        line.append(contentsOf: #"{"time":""#.utf8)
+        line.append(contentsOf: time.utf8)
+        line.append(contentsOf: #"","client":"#.utf8)
+        Self.appendQuoted(self.clientIP, to: &line)
+        line.append(contentsOf: #","method":"#.utf8)
+        Self.appendQuoted(self.method, to: &line)
+        line.append(contentsOf: #","path":"#.utf8)
+        Self.appendQuoted(self.target, to: &line)
+        line.append(contentsOf: #","status":"#.utf8)
+        Self.appendDecimal(Int(self.status), to: &line)
+        line.append(contentsOf: #","rule":"#.utf8)
+        Self.appendQuoted(self.rule, to: &line)
+        line.append(contentsOf: #","cache":"#.utf8)
+        Self.appendQuoted(self.cache, to: &line)
+        line.append(contentsOf: #","bytes":"#.utf8)
+        Self.appendDecimal(self.bytesOut, to: &line)
+        line.append(contentsOf: #","duration_ms":"#.utf8)
+        Self.appendMilliseconds(self.duration, to: &line)
         if let originDuration = self.originDuration {
-            line += ",\"origin_ms\":\(Self.milliseconds(originDuration))"
+            line.append(contentsOf: #","origin_ms":"#.utf8)
+            Self.appendMilliseconds(originDuration, to: &line)
         }
         if let sample = self.sample {
-            line += ",\"sample\":\(sample)"
+            line.append(contentsOf: #","sample":"#.utf8)
+            line.append(contentsOf: "\(sample)".utf8)
         }
-        line += "}\n"
-        return line
+        line.append(contentsOf: "}\n".utf8)
     }
 
-    private static func milliseconds(_ amount: TimeAmount) -> String {
-        let micros = amount.nanoseconds / 1000
-        let whole = micros / 1000
-        let fraction = micros % 1000
-        let padded = String(fraction)
-        return "\(whole).\(String(repeating: "0", count: 3 - padded.count))\(padded)"
+    /// The line as a String (for tests and tools; the log itself writes the bytes).
+    func jsonLine(time: String) -> String {
+        var line: [UInt8] = []
+        self.appendJSONLine(time: time, to: &line)
+        return String(decoding: line, as: UTF8.self)
     }
 
-    static func quoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+    /// Milliseconds with three decimals: `12.345`.
+    private static func appendMilliseconds(_ amount: TimeAmount, to line: inout [UInt8]) {
+        let micros = max(0, amount.nanoseconds / 1000)
+        Self.appendDecimal(Int(micros / 1000), to: &line)
+        let fraction = Int(micros % 1000)
+        line.append(UInt8(ascii: "."))
+        line.append(UInt8(ascii: "0") + UInt8(fraction / 100))
+        line.append(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(fraction % 10))
+    }
+
+    /// A decimal integer, without the String that `description` would make.
+    static func appendDecimal(_ value: Int, to line: inout [UInt8]) {
+        if value < 0 { line.append(UInt8(ascii: "-")) }
+        let start = line.count
+        var rest = value.magnitude
+        repeat {
+            line.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        line[start...].reverse()
+    }
+
+    /// A JSON string: `"`, `\\` and control characters escaped (RFC 8259 section 7); everything else is
+    /// copied as the UTF-8 it already is.
+    static func appendQuoted(_ value: String, to line: inout [UInt8]) {
+        line.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
+            case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
+            case UInt8(ascii: "\n"): line.append(contentsOf: #"\n"#.utf8)
+            case UInt8(ascii: "\r"): line.append(contentsOf: #"\r"#.utf8)
+            case UInt8(ascii: "\t"): line.append(contentsOf: #"\t"#.utf8)
+            case ..<0x20:
+                // \u0000 to \u001f: the high digit is 0 or 1, the low one 0-9 or a-f.
+                let low = byte & 0x0f
+                line.append(contentsOf: #"\u00"#.utf8)
+                line.append(UInt8(ascii: "0") + (byte >> 4))
+                line.append(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + (low - 10))
+            default:
+                line.append(byte)
             }
         }
-        return out + "\""
+        line.append(UInt8(ascii: "\""))
+    }
+
+    /// `value` as a JSON string literal.
+    static func quoted(_ value: String) -> String {
+        var line: [UInt8] = []
+        line.reserveCapacity(value.utf8.count + 2)
+        Self.appendQuoted(value, to: &line)
+        return String(decoding: line, as: UTF8.self)
     }
 }
 
@@ -84,6 +138,8 @@ public final class AccessLog: Sendable {
         var second: Int = -1
         var timestamp = ""
         var lastFlush = 0
+        /// The line being written, kept between requests so that a line costs no allocation.
+        var line: [UInt8] = []
     }
 
     private let state: NIOLockedValueBox<State>
@@ -115,8 +171,9 @@ public final class AccessLog: Sendable {
                 state.second = now
                 state.timestamp = Date(timeIntervalSince1970: TimeInterval(now)).formatted(.iso8601)
             }
-            let line = record.jsonLine(time: state.timestamp)
-            fputs(line, stream)
+            state.line.removeAll(keepingCapacity: true)
+            record.appendJSONLine(time: state.timestamp, to: &state.line)
+            state.line.withUnsafeBufferPointer { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stream) }
             if now != state.lastFlush {
                 state.lastFlush = now
                 fflush(stream)
