@@ -18,6 +18,8 @@ public struct OriginReply: Sendable {
     public var resetAfterBytes: Int?
     /// Never answer (the connection stays open until the client gives up).
     public var hang: Bool
+    /// Answer only once this gate is open (then after `delay`).
+    public var gate: OriginGate?
 
     public init(
         status: HTTPResponseStatus = .ok,
@@ -25,7 +27,8 @@ public struct OriginReply: Sendable {
         body: Body = .bytes(ByteBuffer()),
         delay: TimeAmount = .zero,
         resetAfterBytes: Int? = nil,
-        hang: Bool = false
+        hang: Bool = false,
+        gate: OriginGate? = nil
     ) {
         self.status = status
         self.headers = headers
@@ -33,6 +36,7 @@ public struct OriginReply: Sendable {
         self.delay = delay
         self.resetAfterBytes = resetAfterBytes
         self.hang = hang
+        self.gate = gate
     }
 
     public static func text(_ text: String, status: HTTPResponseStatus = .ok, headers: HTTPHeaders = [:]) -> OriginReply {

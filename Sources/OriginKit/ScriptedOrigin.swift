@@ -143,13 +143,27 @@ final class OriginHandler: ChannelInboundHandler {
             let reply = self.origin.received(request)
             let keepAlive = request.headers.first(name: "connection")?.lowercased() != "close" && request.version == .http1_1
             if reply.hang { return }
-            if reply.delay > .zero {
-                context.eventLoop.assumeIsolated().scheduleTask(in: reply.delay) {
-                    self.send(reply, keepAlive: keepAlive, context: context)
+            if let gate = reply.gate {
+                let held = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                gate.whenOpen {
+                    held.eventLoop.execute {
+                        let (handler, context) = held.value
+                        handler.sendAfterDelay(reply, keepAlive: keepAlive, context: context)
+                    }
                 }
             } else {
+                self.sendAfterDelay(reply, keepAlive: keepAlive, context: context)
+            }
+        }
+    }
+
+    private func sendAfterDelay(_ reply: OriginReply, keepAlive: Bool, context: ChannelHandlerContext) {
+        if reply.delay > .zero {
+            context.eventLoop.assumeIsolated().scheduleTask(in: reply.delay) {
                 self.send(reply, keepAlive: keepAlive, context: context)
             }
+        } else {
+            self.send(reply, keepAlive: keepAlive, context: context)
         }
     }
 

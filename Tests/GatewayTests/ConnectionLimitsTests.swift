@@ -106,9 +106,11 @@ struct ConnectionLimitsTests {
 
     @Test("stopping drains: a request in flight finishes, new connections are refused")
     func drain() async throws {
+        // The origin answers only once the stop has begun: a fixed delay was outrun on a loaded machine,
+        // where the stop's task had not started before the answer came.
+        let gate = OriginGate()
         let edge = try await EdgeHarness.start { _ in
-            // Long enough that the shutdown reaches the connection before the answer does, on a loaded machine.
-            OriginReply(status: .ok, body: .bytes(ByteBuffer(string: "finished")), delay: .milliseconds(1_000))
+            OriginReply(status: .ok, body: .bytes(ByteBuffer(string: "finished")), gate: gate)
         }
         let port = edge.port
         async let inFlight = edge.request(.GET, "/slow")
@@ -117,6 +119,16 @@ struct ConnectionLimitsTests {
         for _ in 0..<1_000 where edge.origin.requestCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
         try #require(edge.origin.requestCount == 1, "the request reached the origin before the stop")
         async let stopped: Void = edge.server.stop()
+        // The stop has begun when the listener refuses connections; the connection in flight is told in the
+        // same step. Bounded: 10 s.
+        var refused = false
+        for _ in 0..<200 where !refused {
+            refused = (try? await TestConnection.with(port: port) { _ in }) == nil
+            if !refused { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        gate.open()
+        #expect(refused, "the listener stopped accepting")
         let response = try await inFlight
         #expect(response.statusCode == 200)
         #expect(response.bodyString == "finished")
