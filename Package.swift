@@ -118,11 +118,13 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // posix_spawn with closefrom and chdir for the tests' child processes (see CSpawn.h).
+        .target(name: "CSpawn"),
         // Start a gateway, a scripted origin and raw clients on free loopback ports, one line per test.
         .target(
             name: "GatewayTestSupport",
             dependencies: [
-                "Gateway", "Rules", "OriginKit",
+                "Gateway", "Rules", "OriginKit", "CSpawn",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

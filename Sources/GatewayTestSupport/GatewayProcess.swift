@@ -34,30 +34,19 @@ public struct CommandResult: Sendable {
 /// Runs a command to completion (bounded by `timeout` seconds; killed after it). Waits by sleeping the task,
 /// never the thread: a blocked thread of the two-core cooperative pool stalls every other test's timers.
 public func runCommand(_ executable: String, _ arguments: [String], directory: URL? = nil, timeout: Double = 30) async throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
     // Output goes to files, so a chatty command can never block on a full pipe.
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gateway-cmd-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
     let outURL = scratch.appendingPathComponent("out")
     let errURL = scratch.appendingPathComponent("err")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
+    let process = try ChildProcess(
+        executable, arguments, directory: directory?.path, standardOutput: outURL.path, standardError: errURL.path
+    )
     let deadline = Date().addingTimeInterval(timeout)
     while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(10)) }
-    // Foundation saw it exit: its status is right. Otherwise stop and reap it ourselves (bounded).
     let finished = !process.isRunning
     if !finished { awaitExit(of: process, upTo: 0) }
-    try? out.close()
-    try? err.close()
     let outData = (try? Data(contentsOf: outURL)) ?? Data()
     let errData = (try? Data(contentsOf: errURL)) ?? Data()
     return CommandResult(
@@ -69,11 +58,10 @@ public func runCommand(_ executable: String, _ arguments: [String], directory: U
 
 /// The built `gateway serve`, as a process of its own on free loopback ports: for measuring the
 /// gateway's own memory (RSS), apart from the test's clients.
-public final class GatewayServeProcess: @unchecked Sendable {
-    // @unchecked: the process handle is only read after start.
+public final class GatewayServeProcess: Sendable {
     public let port: Int
     public let adminPort: Int
-    private let process: Process
+    private let process: ChildProcess
     private let directory: URL
 
     /// `yaml` is a rules file; `listen`, `admin` and `origin` are set by the flags.
@@ -120,7 +108,6 @@ public final class GatewayServeProcess: @unchecked Sendable {
             kill(self.process.processIdentifier, SIGKILL)
             awaitExit(of: self.process, upTo: 5)
         }
-        ChildProcesses.ended(self.process)
         try? FileManager.default.removeItem(at: self.directory)
     }
 }
@@ -130,22 +117,14 @@ public struct GatewayProcessError: Error, CustomStringConvertible {
     public var description: String { self.message }
 }
 
-/// Waits (bounded) for a child to exit, SIGKILL after `seconds`. Never `Process.waitUntilExit()`: when
-/// Foundation misses a child's exit (seen here under load: a zombie `redis-server` that Foundation still
-/// reported running), that call spins forever and hangs the whole test run. `waitpid` reaps it instead.
-public func awaitExit(of process: Process, upTo seconds: Double) {
-    func alive() -> Bool {
-        guard process.isRunning else { return false }
-        var status: Int32 = 0
-        // 0: still running; the pid (reaped now) or -1 (reaped already): gone.
-        return waitpid(process.processIdentifier, &status, WNOHANG) == 0
-    }
+/// Waits (bounded) for a child to exit, SIGKILL after `seconds`, and reaps it.
+public func awaitExit(of process: ChildProcess, upTo seconds: Double) {
     var deadline = Date().addingTimeInterval(seconds)
-    while alive() && Date() < deadline { usleep(5_000) }
-    guard alive() else { return }
+    while process.isRunning && Date() < deadline { usleep(5_000) }
+    guard process.isRunning else { return }
     kill(process.processIdentifier, SIGKILL)
     deadline = Date().addingTimeInterval(2)
-    while alive() && Date() < deadline { usleep(5_000) }
+    while process.isRunning && Date() < deadline { usleep(5_000) }
 }
 
 /// `gateway serve` started as a process on two free loopback ports and waited for until its admin
@@ -155,20 +134,14 @@ public func awaitExit(of process: Process, upTo seconds: Double) {
 /// what the gateway printed.
 public func launchGatewayServe(
     directory: URL, currentDirectory: URL? = nil, arguments: (_ port: Int, _ adminPort: Int) throws -> [String]
-) async throws -> (process: Process, port: Int, adminPort: Int) {
+) async throws -> (process: ChildProcess, port: Int, adminPort: Int) {
     let log = directory.appendingPathComponent("gateway-stderr-\(UUID().uuidString).log")
     defer { try? FileManager.default.removeItem(at: log) }
     for _ in 0..<3 {
         let ports = try await unusedLoopbackPorts(2)
-        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try GatewayBinary.path())
-        process.arguments = try arguments(ports[0], ports[1])
-        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        ChildProcesses.started(process)
+        let process = try ChildProcess(
+            try GatewayBinary.path(), try arguments(ports[0], ports[1]), directory: currentDirectory?.path, standardError: log.path
+        )
         let started = ContinuousClock.now
         while process.isRunning, ContinuousClock.now - started < .seconds(20) {
             let health = try? await TestConnection.with(port: ports[1]) { try await $0.request(.GET, "/healthz", timeout: 1) }
@@ -177,7 +150,6 @@ public func launchGatewayServe(
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         awaitExit(of: process, upTo: 5)
-        ChildProcesses.ended(process)
         let printed = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard printed.contains("in use") else {
             throw GatewayProcessError(message: "gateway serve did not come up: \(printed)")

@@ -21,7 +21,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
     private let executable: String
     private let directory: URL
     private let lock = NSLock()
-    private var process: Process?
+    private var process: ChildProcess?
     private var isPaused = false
 
     /// Starts redis-server and waits (up to 10 s) until it answers.
@@ -52,7 +52,6 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
             sendSignal(process.processIdentifier, SIGKILL)
             awaitExit(of: process, upTo: 2)
         }
-        if let process = self.process, !process.isRunning { ChildProcesses.ended(process) }
         try? FileManager.default.removeItem(at: self.directory)
     }
 
@@ -120,22 +119,17 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
         }
     }
 
-    private static func launch(_ executable: String, port: Int, password: String?, directory: URL) async throws -> Process {
+    private static func launch(_ executable: String, port: Int, password: String?, directory: URL) async throws -> ChildProcess {
         let logFile = directory.appendingPathComponent("redis-\(port).log")
         try? FileManager.default.removeItem(at: logFile)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
         var arguments = [
             "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
             "--dir", directory.path, "--logfile", logFile.path,
         ]
         if let password { arguments += ["--requirepass", password] }
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try await Self.runWithSignalsUnblocked(process)
-        ChildProcesses.started(process)
+        // cspawn starts it with no signal blocked (Dispatch's threads, where async tests run, block nearly all,
+        // and a child inherits the mask: it would never see SIGTERM).
+        let process = try ChildProcess(executable, arguments)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if !process.isRunning { break }
@@ -146,34 +140,12 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
             sendSignal(process.processIdentifier, SIGKILL)
             awaitExit(of: process, upTo: 2)
         }
-        ChildProcesses.ended(process)
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         throw RedisServerError.didNotStart(port: port, log: String(log.suffix(2_000)))
     }
 
-    /// A child inherits its parent thread's signal mask, and Dispatch's worker threads (where async tests run)
-    /// block nearly every signal: redis-server started from one would never see SIGTERM. So start it from a
-    /// thread of its own with an empty mask.
-    private static func runWithSignalsUnblocked(_ process: Process) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-            let thread = Thread {
-                var none = sigset_t()
-                sigemptyset(&none)
-                pthread_sigmask(SIG_SETMASK, &none, nil)
-                do {
-                    try process.run()
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-            thread.start()
-        }
-    }
-
-    private static func wait(for process: Process, upTo seconds: Double) {
+    private static func wait(for process: ChildProcess, upTo seconds: Double) {
         awaitExit(of: process, upTo: seconds)
-        if !process.isRunning { ChildProcesses.ended(process) }
     }
 
     /// True when something on the port answers PING (`+PONG`, or `-NOAUTH` when a password is required).

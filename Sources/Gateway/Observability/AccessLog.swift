@@ -115,8 +115,9 @@ struct AccessRecord {
     }
 }
 
-/// Where access log lines go: standard output, a file, or nowhere. Lines are buffered by stdio and
-/// flushed at least once a second, so logging does not cost a write(2) per request.
+/// Where access log lines go: standard output, a file, or nowhere. Lines are buffered by stdio (64 KiB,
+/// or by line on a terminal) and flushed at least once a second, so logging does not cost a write(2) per
+/// request.
 public final class AccessLog: Sendable {
     public enum Destination: Sendable, Equatable {
         case off
@@ -157,6 +158,11 @@ public final class AccessLog: Sendable {
                 throw AccessLogError(path: path, reason: String(cString: strerror(errno)))
             }
             state.stream = stream
+        }
+        // 64 KiB between writes instead of stdio's 4 KiB: a write(2) per ~300 lines, not per ~20. A terminal
+        // keeps its line buffering, so a person watching sees each line as it happens.
+        if let stream = state.stream, isatty(fileno(stream)) == 0 {
+            setvbuf(stream, nil, _IOFBF, 64 * 1024)
         }
         self.isEnabled = state.stream != nil
         self.state = NIOLockedValueBox(state)
