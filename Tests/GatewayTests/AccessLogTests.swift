@@ -56,6 +56,50 @@ struct AccessLogTests {
         #expect(lines[1]["origin_ms"] == nil, "a hit did not")
     }
 
+    @Test("answers the gateway gives itself are logged too: a 414, a 413 by the rule's max_body, a 429, and 400 for garbage")
+    func localAnswers() async throws {
+        let yaml = """
+            rules:
+              - name: upload
+                match: { path: /upload/* }
+                cache: bypass
+                max_body: 1KiB
+              - name: login
+                match: { path: /login }
+                cache: bypass
+                limit: { per_ip: 1/min }
+            """
+        var metricsText = ""
+        var limitedBody = -1
+        let lines = try await self.logged(yaml) { edge in
+            #expect(try await edge.request(.GET, "/" + String(repeating: "a", count: 9_000)).statusCode == 414)
+            #expect(try await edge.request(.POST, "/upload/x", body: String(repeating: "b", count: 2_000)).statusCode == 413)
+            #expect(try await edge.request(.POST, "/login").statusCode == 200)
+            let limited = try await edge.request(.POST, "/login")
+            #expect(limited.statusCode == 429)
+            #expect(try await edge.request(.HEAD, "/login").statusCode == 429)
+            let garbage = try await edge.withRaw { connection in
+                try await connection.send("NOT HTTP AT ALL\r\n\r\n")
+                return await connection.readUntilClose().text
+            }
+            #expect(garbage.hasPrefix("HTTP/1.1 400"))
+            metricsText = try await TestConnection.with(port: edge.adminPort) { try await $0.request(.GET, "/metrics") }.bodyString
+            limitedBody = limited.body.readableBytes
+        }
+        try #require(lines.count == 6, "\(lines)")
+        #expect(lines.map { $0["status"] as? Int } == [414, 413, 200, 429, 429, 400])
+        #expect(lines.map { $0["rule"] as? String } == ["-", "upload", "login", "login", "login", "-"])
+        #expect(lines[0]["method"] as? String == "GET")
+        #expect((lines[0]["path"] as? String)?.count == 9_001, "the target as sent")
+        #expect(lines[1]["path"] as? String == "/upload/x")
+        #expect(lines[3]["bytes"] as? Int == limitedBody, "the 429's JSON body")
+        #expect((lines[3]["bytes"] as? Int ?? 0) > 0)
+        #expect(lines[4]["bytes"] as? Int == 0, "a HEAD is sent the head alone")
+        #expect(lines[5]["method"] as? String == "-")
+        #expect(lines.allSatisfy { $0["client"] as? String == "127.0.0.1" })
+        #expect(metricsText.contains(#"gateway_requests_total{rule="-",status="4xx",cache="-"} 2"#), "\(metricsText)")
+    }
+
     @Test("with hit_sample 25%, one hit in four is logged (marked with the share); everything else is always logged")
     func hitsAreSampled() async throws {
         let lines = try await self.logged("access_log: { hit_sample: 25% }\n" + Self.rules) { edge in

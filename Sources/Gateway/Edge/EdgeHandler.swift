@@ -236,7 +236,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         let response = parserError == .headerOverflow
             ? LocalResponse(.requestHeaderFieldsTooLarge, "the request head is too large", closeConnection: true)
             : LocalResponse(.badRequest, "malformed HTTP request (\(parserError))", closeConnection: true)
-        self.writeLocal(response, version: .http1_1, keepAlive: false, pipeline: self.runtime.pipeline)
+        let pipeline = self.runtime.pipeline
+        self.writeLocal(response, version: .http1_1, keepAlive: false, pipeline: pipeline)
+        self.runtime.record(pipeline.recordMalformed(response, peerIP: self.peerIP))
     }
 
     /// Graceful shutdown (`ServerQuiescingHelper`): an idle connection closes now, a busy one after the
@@ -310,10 +312,11 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
 
     private func carryOut(_ start: EdgePipeline.Start, pipeline: EdgePipeline, context: ChannelHandlerContext) {
         switch start {
-        case .respond(let response):
+        case .respond(let response, let record):
             self.discardingBody = true
             let head = self.currentHead
             self.writeLocal(response, version: head?.version ?? .http1_1, keepAlive: head?.isKeepAlive ?? false, pipeline: pipeline)
+            self.runtime.record(record)
         case .serve(let entry, let outcome, let plan, let refresh):
             self.serveCached(entry, outcome: outcome, plan: plan, pipeline: pipeline)
             self.runtime.record(
@@ -394,9 +397,6 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
     private func limitDecided(_ verdict: LimitVerdict, plan: ForwardPlan, pipeline: EdgePipeline, context: ChannelHandlerContext) {
         self.runtime.metrics.limitDecision(rule: plan.decision.ruleName, allowed: verdict.allowed)
         let next = pipeline.afterLimit(plan, verdict: verdict, waiter: { self.makeWaiter(context) })
-        if case .respond = next {
-            self.runtime.record(pipeline.record(plan, status: 429, bytesOut: 0, originDuration: nil, outcome: nil, now: .now()))
-        }
         self.carryOut(next, pipeline: pipeline, context: context)
     }
 

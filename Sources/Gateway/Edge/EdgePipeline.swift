@@ -37,7 +37,8 @@ final class EdgePipeline: Sendable {
     }
 
     enum Start {
-        case respond(LocalResponse)
+        /// Answer here, and log it as this record (a refusal, a 429).
+        case respond(LocalResponse, AccessRecord)
         /// Fetch from the origin (plan.cache set when the answer may be stored).
         case forward(ForwardPlan)
         /// Answer from the cache; with `refresh`, also refresh it in the background.
@@ -57,30 +58,35 @@ final class EdgePipeline: Sendable {
         _ head: HTTPRequestHead, framing: RequestFraming, peerIP: String, peerAddress: IPAddress?, now: NIODeadline,
         waiter: () -> Coalescer.Waiter
     ) -> Start {
+        let identify = {
+            ClientIdentity.resolve(
+                peerIP: peerIP, peerAddress: peerAddress, headers: head.headers, trustedProxies: self.config.clients.trustedProxies
+            )
+        }
         // 0 admit
         if let refusal = RequestBounds.refusal(for: head, limits: self.config.server) {
-            return .respond(refusal)
+            return .respond(refusal, self.record(refusal, method: head.method, target: head.uri, client: identify(), rule: "-", startedAt: now))
         }
         // 1 identify
         let address: RequestAddress
         switch RequestAddress.resolve(head) {
-        case .failure(let refusal): return .respond(refusal)
+        case .failure(let refusal):
+            return .respond(refusal, self.record(refusal, method: head.method, target: head.uri, client: identify(), rule: "-", startedAt: now))
         case .success(let resolved): address = resolved
         }
-        let identity = ClientIdentity.resolve(
-            peerIP: peerIP, peerAddress: peerAddress, headers: head.headers, trustedProxies: self.config.clients.trustedProxies
-        )
+        let identity = identify()
         // 2 route
         let decision = self.config.decide(
             RequestFacts(method: head.method.rawValue, host: address.host, path: address.target.path, query: address.target.query)
         )
         if let declared = framing.contentLength, declared > decision.maxBody.bytes {
-            return .respond(
-                LocalResponse(
-                    .payloadTooLarge, "the request body is larger than \(decision.maxBody) (rule \(decision.ruleName))",
-                    closeConnection: true
-                )
+            let refusal = LocalResponse(
+                .payloadTooLarge, "the request body is larger than \(decision.maxBody) (rule \(decision.ruleName))", closeConnection: true
             )
+            let record = self.record(
+                refusal, method: head.method, target: address.target.normalised, client: identity, rule: decision.ruleName, startedAt: now
+            )
+            return .respond(refusal, record)
         }
         var plan = ForwardPlan(
             decision: decision,
@@ -102,7 +108,14 @@ final class EdgePipeline: Sendable {
 
     /// Step 3's verdict is in: a 429, or on to the cache.
     func afterLimit(_ plan: ForwardPlan, verdict: LimitVerdict, waiter: () -> Coalescer.Waiter) -> Start {
-        guard verdict.allowed else { return .respond(verdict.refusal()) }
+        guard verdict.allowed else {
+            let refusal = verdict.refusal()
+            let record = self.record(
+                refusal, method: plan.method, target: plan.target.normalised, client: plan.identity, rule: plan.decision.ruleName,
+                startedAt: plan.startedAt
+            )
+            return .respond(refusal, record)
+        }
         var plan = plan
         plan.limit = verdict
         // 4 look up
@@ -281,6 +294,24 @@ final class EdgePipeline: Sendable {
     }
 
     // 7 record
+    /// An answer given here: what a HEAD was sent is the head alone.
+    func record(
+        _ response: LocalResponse, method: HTTPMethod, target: String, client: ClientIdentity, rule: String, startedAt: NIODeadline
+    ) -> AccessRecord {
+        AccessRecord(
+            clientIP: client.clientIP, method: method.rawValue, target: target, status: response.status.code, rule: rule, cache: "-",
+            bytesOut: method == .HEAD ? 0 : response.body.utf8.count, duration: .now() - startedAt, originDuration: nil
+        )
+    }
+
+    /// An answer to bytes that were not an HTTP request: no method, target or rule to name.
+    func recordMalformed(_ response: LocalResponse, peerIP: String) -> AccessRecord {
+        AccessRecord(
+            clientIP: peerIP, method: "-", target: "-", status: response.status.code, rule: "-", cache: "-",
+            bytesOut: response.body.utf8.count, duration: .zero, originDuration: nil
+        )
+    }
+
     func record(_ plan: ForwardPlan, status: UInt, bytesOut: Int, originDuration: TimeAmount?, outcome: CacheOutcome?, now: NIODeadline) -> AccessRecord {
         var record = AccessRecord(
             clientIP: plan.identity.clientIP,
