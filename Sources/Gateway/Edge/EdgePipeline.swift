@@ -58,23 +58,18 @@ final class EdgePipeline: Sendable {
         _ head: HTTPRequestHead, framing: RequestFraming, peerIP: String, peerAddress: IPAddress?, now: NIODeadline,
         waiter: () -> Coalescer.Waiter
     ) -> Start {
-        let identify = {
-            ClientIdentity.resolve(
-                peerIP: peerIP, peerAddress: peerAddress, headers: head.headers, trustedProxies: self.config.clients.trustedProxies
-            )
-        }
         // 0 admit
         if let refusal = RequestBounds.refusal(for: head, limits: self.config.server) {
-            return .respond(refusal, self.record(refusal, method: head.method, target: head.uri, client: identify(), rule: "-", startedAt: now))
+            return self.refuse(refusal, head, peerIP: peerIP, peerAddress: peerAddress, startedAt: now)
         }
         // 1 identify
         let address: RequestAddress
         switch RequestAddress.resolve(head) {
         case .failure(let refusal):
-            return .respond(refusal, self.record(refusal, method: head.method, target: head.uri, client: identify(), rule: "-", startedAt: now))
+            return self.refuse(refusal, head, peerIP: peerIP, peerAddress: peerAddress, startedAt: now)
         case .success(let resolved): address = resolved
         }
-        let identity = identify()
+        let identity = self.identify(head, peerIP: peerIP, peerAddress: peerAddress)
         // 2 route
         let decision = self.config.decide(
             RequestFacts(method: head.method.rawValue, host: address.host, path: address.target.path, query: address.target.query)
@@ -104,6 +99,19 @@ final class EdgePipeline: Sendable {
         }
         // 4 look up
         return self.lookUp(&plan, waiter: waiter)
+    }
+
+    private func identify(_ head: HTTPRequestHead, peerIP: String, peerAddress: IPAddress?) -> ClientIdentity {
+        let proxies = self.config.clients.trustedProxies
+        return ClientIdentity.resolve(peerIP: peerIP, peerAddress: peerAddress, headers: head.headers, trustedProxies: proxies)
+    }
+
+    /// Refused before a rule is chosen: logged with rule `-` and the target as sent.
+    private func refuse(
+        _ refusal: LocalResponse, _ head: HTTPRequestHead, peerIP: String, peerAddress: IPAddress?, startedAt: NIODeadline
+    ) -> Start {
+        let client = self.identify(head, peerIP: peerIP, peerAddress: peerAddress)
+        return .respond(refusal, self.record(refusal, method: head.method, target: head.uri, client: client, rule: "-", startedAt: startedAt))
     }
 
     /// Step 3's verdict is in: a 429, or on to the cache.
