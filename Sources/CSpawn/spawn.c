@@ -27,11 +27,13 @@ int cspawn(pid_t *pid, const char *path, char *const argv[], const char *cwd, co
     if (result == 0 && cwd) result = posix_spawn_file_actions_addchdir_np(&actions, cwd);
 
     // The spawning thread may be one of Dispatch's, which block nearly every signal; a child inherits the
-    // mask, and a server that never sees SIGTERM or SIGHUP cannot be stopped or reloaded by a test.
+    // mask, and a server that never sees SIGTERM or SIGHUP cannot be stopped or reloaded by a test. Every
+    // disposition goes back to its default too (the test process ignores SIGPIPE, and may run under nohup).
     sigset_t none, defaults;
     sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
+    sigfillset(&defaults);
+    sigdelset(&defaults, SIGKILL);
+    sigdelset(&defaults, SIGSTOP);
     if (result == 0) result = posix_spawnattr_setsigmask(&attributes, &none);
     if (result == 0) result = posix_spawnattr_setsigdefault(&attributes, &defaults);
     if (result == 0) result = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);

@@ -40,11 +40,18 @@ public final class ChildProcess: Sendable {
     /// The exit status, or the number of the signal that ended it; -1 while it runs.
     public var terminationStatus: Int32 { self.reap() ?? -1 }
 
-    /// SIGTERM.
-    public func terminate() { kill(self.processIdentifier, SIGTERM) }
+    /// SIGTERM, while it runs (once reaped, its pid may be another process's).
+    public func terminate() { self.signal(SIGTERM) }
 
     /// SIGINT, as Ctrl-C in a terminal.
-    public func interrupt() { kill(self.processIdentifier, SIGINT) }
+    public func interrupt() { self.signal(SIGINT) }
+
+    /// Sends `signal` unless the child has been reaped.
+    public func signal(_ signal: Int32) {
+        self.status.withLockedValue { status in
+            if status == nil { kill(self.processIdentifier, signal) }
+        }
+    }
 
     private func reap() -> Int32? {
         self.status.withLockedValue { status in

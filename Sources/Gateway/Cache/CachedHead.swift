@@ -105,7 +105,7 @@ enum CachedHead {
     static func bytes(
         _ entry: CachedResponse, outcome: CacheOutcome, now: Double, request: HTTPRequestHead, browser: BrowserPolicy,
         limit: LimitVerdict?, encoding: Encoding, via: String, close: Bool, allocator: ByteBufferAllocator
-    ) -> (head: ByteBuffer, body: StoredBody?)? {
+    ) -> (head: ByteBuffer, body: StoredBody?, bodyBytes: Int)? {
         guard entry.status == .ok, request.method == .GET || request.method == .HEAD, !Self.asksConditionallyOrForRange(request.headers) else {
             return nil
         }
@@ -143,12 +143,12 @@ enum CachedHead {
         head.writeStaticString("content-length: ")
         ResponseBytes.writeDecimal(bodyLength, into: &head)
         head.writeStaticString("\r\n\r\n")
-        if request.method == .HEAD || bodyLength == 0 { return (head, nil) }
+        if request.method == .HEAD || bodyLength == 0 { return (head, nil, 0) }
         if let inline {
             head.writeImmutableBuffer(inline)
-            return (head, nil)
+            return (head, nil, bodyLength)
         }
-        return (head, prepared.body)
+        return (head, prepared.body, bodyLength)
     }
 
     /// Whether the request has Range, If-None-Match or If-Modified-Since (one pass over its fields).

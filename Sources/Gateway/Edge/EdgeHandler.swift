@@ -318,9 +318,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             self.writeLocal(response, version: head?.version ?? .http1_1, keepAlive: head?.isKeepAlive ?? false, pipeline: pipeline)
             self.runtime.record(record)
         case .serve(let entry, let outcome, let plan, let refresh):
-            self.serveCached(entry, outcome: outcome, plan: plan, pipeline: pipeline)
+            let sent = self.serveCached(entry, outcome: outcome, plan: plan, pipeline: pipeline)
             self.runtime.record(
-                pipeline.record(plan, status: entry.status.code, bytesOut: entry.bodyLength, originDuration: nil, outcome: outcome, now: .now())
+                pipeline.record(plan, status: entry.status.code, bytesOut: sent, originDuration: nil, outcome: outcome, now: .now())
             )
             if let refresh { self.refreshInBackground(refresh, pipeline: pipeline) }
         case .forward(let plan):
@@ -464,8 +464,9 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
         self.finishResponse(close: response.closeConnection, context: context)
     }
 
-    func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline) {
-        guard let context else { return }
+    @discardableResult
+    func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline) -> Int {
+        guard let context else { return 0 }
         let close = !plan.clientKeepAlive || (self.exchange != nil && self.exchange?.requestComplete == false)
         let memory = pipeline.cache.memory
         let encoding = CachedHead.Encoding(
@@ -481,22 +482,28 @@ final class EdgeHandler: ChannelDuplexHandler, RemovableChannelHandler, Exchange
             context.write(Self.wrapOutboundOut(bytes.head), promise: nil)
             if let body = bytes.body { self.writeStored(body, context: context) }
             self.finishResponse(close: close, context: context)
-            return
+            return bytes.bodyBytes
         }
         let (head, body) = CachedHead.make(
             entry, outcome: outcome, now: now, request: plan.clientHead, browser: browser, limit: plan.limit, encoding: encoding,
             via: pipeline.via, close: close
         )
+        var sent = 0
         switch body {
         case .whole(.buffer(let buffer)), .range(let buffer):
             self.writeHead(head, body: buffer, context: context)
+            if self.framing != .none { sent = buffer.readableBytes }
         case .whole(let stored):
             self.writeHead(head, body: nil, context: context)
-            if self.framing != .none { self.writeStored(stored, context: context) }
+            if self.framing != .none {
+                self.writeStored(stored, context: context)
+                sent = stored.length
+            }
         case .none:
             self.writeHead(head, body: nil, context: context)
         }
         self.finishResponse(close: close, context: context)
+        return sent
     }
 
     /// A stored body after its head: the buffer, or the memory file with sendfile. Each file write gets its

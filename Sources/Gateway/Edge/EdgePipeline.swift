@@ -106,13 +106,18 @@ final class EdgePipeline: Sendable {
         return ClientIdentity.resolve(peerIP: peerIP, peerAddress: peerAddress, headers: head.headers, trustedProxies: proxies)
     }
 
-    /// Refused before a rule is chosen: logged with rule `-` and the target as sent.
+    /// Refused before a rule is chosen: logged with rule `-` and the target as sent, cut to its first
+    /// `loggedTargetBytes` (a 414's target is by definition too long; a client must not size the log's lines).
     private func refuse(
         _ refusal: LocalResponse, _ head: HTTPRequestHead, peerIP: String, peerAddress: IPAddress?, startedAt: NIODeadline
     ) -> Start {
         let client = self.identify(head, peerIP: peerIP, peerAddress: peerAddress)
-        return .respond(refusal, self.record(refusal, method: head.method, target: head.uri, client: client, rule: "-", startedAt: startedAt))
+        let target = head.uri.utf8.count > Self.loggedTargetBytes
+            ? String(decoding: head.uri.utf8.prefix(Self.loggedTargetBytes), as: UTF8.self) + "..." : head.uri
+        return .respond(refusal, self.record(refusal, method: head.method, target: target, client: client, rule: "-", startedAt: startedAt))
     }
+
+    static let loggedTargetBytes = 1024
 
     /// Step 3's verdict is in: a 429, or on to the cache.
     func afterLimit(_ plan: ForwardPlan, verdict: LimitVerdict, waiter: () -> Coalescer.Waiter) -> Start {

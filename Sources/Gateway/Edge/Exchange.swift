@@ -265,8 +265,7 @@ final class Exchange: OriginResponseSink {
         case .entry(let entry, let outcome):
             self.outcome = outcome
             self.phase = .done
-            self.responseBytes = entry.bodyLength
-            self.client.serveCached(entry, outcome: outcome, plan: self.plan, pipeline: self.pipeline)
+            self.responseBytes = self.client.serveCached(entry, outcome: outcome, plan: self.plan, pipeline: self.pipeline)
             self.finish(status: self.responseStatus)
         case .passThrough(let head, let body, let outcome):
             self.outcome = outcome
@@ -375,6 +374,7 @@ final class Exchange: OriginResponseSink {
         self.phase = .done
         self.pending.removeAll()
         self.responseStatus = response.status.code
+        self.responseBytes = self.plan.method == .HEAD ? 0 : response.body.utf8.count
         self.client.writeLocal(response, version: self.plan.clientVersion, keepAlive: self.plan.clientKeepAlive, pipeline: self.pipeline)
         self.finish(status: response.status.code)
     }

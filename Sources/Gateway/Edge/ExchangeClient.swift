@@ -12,8 +12,10 @@ protocol ExchangeClient: AnyObject {
     /// The response was cut short after its head went out: close, never look complete.
     func abortResponse()
     func writeLocal(_ response: LocalResponse, version: HTTPVersion, keepAlive: Bool, pipeline: EdgePipeline)
-    /// Answer from the cache instead of the origin's response (304 refresh, stale-if-error, conditional).
-    func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline)
+    /// Answer from the cache instead of the origin's response (304 refresh, stale-if-error, conditional);
+    /// returns the body bytes sent (0 for a HEAD or a 304).
+    @discardableResult
+    func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline) -> Int
     /// The origin can take more of the request body.
     func releaseHeldRead()
     func exchangeFinished(_ exchange: Exchange, record: AccessRecord)
@@ -30,7 +32,7 @@ final class DetachedClient: ExchangeClient {
     func endResponse(close: Bool) {}
     func abortResponse() {}
     func writeLocal(_ response: LocalResponse, version: HTTPVersion, keepAlive: Bool, pipeline: EdgePipeline) {}
-    func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline) {}
+    func serveCached(_ entry: CachedResponse, outcome: CacheOutcome, plan: ForwardPlan, pipeline: EdgePipeline) -> Int { 0 }
     func releaseHeldRead() {}
     func exchangeFinished(_ exchange: Exchange, record: AccessRecord) {
         // Breaks the cycle that kept this refresh alive.

@@ -155,10 +155,13 @@ public final class AccessLog: Sendable {
         var lastFlush = 0
         /// The line being written, kept between requests so that a line costs no allocation.
         var line: [UInt8] = []
+        /// stdio's buffer for the stream, when it is ours.
+        var buffer: UnsafeMutablePointer<CChar>?
     }
 
     private let state: NIOLockedValueBox<State>
     public let isEnabled: Bool
+    private static let bufferBytes = 64 * 1024
 
     public init(_ destination: Destination) throws {
         var state = State()
@@ -173,10 +176,13 @@ public final class AccessLog: Sendable {
             }
             state.stream = stream
         }
-        // 64 KiB between writes instead of stdio's 4 KiB: a write(2) per ~300 lines, not per ~20. A terminal
-        // keeps its line buffering, so a person watching sees each line as it happens.
+        // 64 KiB between writes instead of stdio's 4 KiB: a write(2) per ~300 lines, not per ~20. glibc takes
+        // the size only with a buffer of ours (with none it allocates its default), which lives as long as the
+        // stream: the log's. A terminal keeps its line buffering, so a person watching sees each line at once.
         if let stream = state.stream, isatty(fileno(stream)) == 0 {
-            setvbuf(stream, nil, _IOFBF, 64 * 1024)
+            let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.bufferBytes)
+            setvbuf(stream, buffer, _IOFBF, Self.bufferBytes)
+            state.buffer = buffer
         }
         self.isEnabled = state.stream != nil
         self.state = NIOLockedValueBox(state)
@@ -198,6 +204,21 @@ public final class AccessLog: Sendable {
                 state.lastFlush = now
                 fflush(stream)
             }
+        }
+    }
+
+    /// A file is closed and its buffer freed. Standard output is flushed and stays open, with its buffer:
+    /// it is the process's, and stdio flushes it again at exit.
+    deinit {
+        self.state.withLockedValue { state in
+            guard let stream = state.stream else { return }
+            if fileno(stream) == STDOUT_FILENO {
+                fflush(stream)
+            } else {
+                fclose(stream)
+                state.buffer?.deallocate()
+            }
+            state.stream = nil
         }
     }
 
