@@ -105,7 +105,7 @@ public final class GatewayServeProcess: Sendable {
 
     public func stop() {
         if self.process.isRunning {
-            kill(self.process.processIdentifier, SIGKILL)
+            self.process.signal(SIGKILL)
             awaitExit(of: self.process, upTo: 5)
         }
         try? FileManager.default.removeItem(at: self.directory)
@@ -122,7 +122,7 @@ public func awaitExit(of process: ChildProcess, upTo seconds: Double) {
     var deadline = Date().addingTimeInterval(seconds)
     while process.isRunning && Date() < deadline { usleep(5_000) }
     guard process.isRunning else { return }
-    kill(process.processIdentifier, SIGKILL)
+    process.signal(SIGKILL)
     deadline = Date().addingTimeInterval(2)
     while process.isRunning && Date() < deadline { usleep(5_000) }
 }
@@ -148,7 +148,7 @@ public func launchGatewayServe(
             if health?.bodyString == "ok\n" { return (process, ports[0], ports[1]) }
             try await Task.sleep(for: .milliseconds(25))
         }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if process.isRunning { process.signal(SIGKILL) }
         awaitExit(of: process, upTo: 5)
         let printed = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         guard printed.contains("in use") else {

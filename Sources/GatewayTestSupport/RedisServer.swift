@@ -49,7 +49,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
     deinit {
         // A test that failed before its `stop()` must not leave a server behind.
         if let process = self.process, process.isRunning {
-            sendSignal(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             awaitExit(of: process, upTo: 2)
         }
         try? FileManager.default.removeItem(at: self.directory)
@@ -69,10 +69,10 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
     public func stop() {
         self.lock.withLock {
             guard let process = self.process, process.isRunning else { return }
-            sendSignal(process.processIdentifier, SIGTERM)
-            if self.isPaused { sendSignal(process.processIdentifier, SIGCONT) }  // a stopped process cannot exit
+            process.signal(SIGTERM)
+            if self.isPaused { process.signal(SIGCONT) }  // a stopped process cannot exit
             self.isPaused = false
-            Self.wait(for: process, upTo: 5)
+            awaitExit(of: process, upTo: 5)
         }
     }
 
@@ -80,9 +80,9 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
     public func kill() {
         self.lock.withLock {
             guard let process = self.process, process.isRunning else { return }
-            sendSignal(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             self.isPaused = false
-            Self.wait(for: process, upTo: 5)
+            awaitExit(of: process, upTo: 5)
         }
     }
 
@@ -90,7 +90,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
     public func pause() {
         self.lock.withLock {
             guard let process = self.process, process.isRunning else { return }
-            sendSignal(process.processIdentifier, SIGSTOP)
+            process.signal(SIGSTOP)
             self.isPaused = true
         }
     }
@@ -99,7 +99,7 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
     public func resume() {
         self.lock.withLock {
             guard let process = self.process, process.isRunning else { return }
-            sendSignal(process.processIdentifier, SIGCONT)
+            process.signal(SIGCONT)
             self.isPaused = false
         }
     }
@@ -137,15 +137,11 @@ public final class RedisServer: @unchecked Sendable {  // mutable state only und
             try await Task.sleep(for: .milliseconds(20))
         }
         if process.isRunning {
-            sendSignal(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             awaitExit(of: process, upTo: 2)
         }
         let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         throw RedisServerError.didNotStart(port: port, log: String(log.suffix(2_000)))
-    }
-
-    private static func wait(for process: ChildProcess, upTo seconds: Double) {
-        awaitExit(of: process, upTo: seconds)
     }
 
     /// True when something on the port answers PING (`+PONG`, or `-NOAUTH` when a password is required).
@@ -214,10 +210,6 @@ public enum RedisServerError: Error, CustomStringConvertible {
 }
 
 // The C functions are shadowed by this file's method names (`kill`, `socket`), so call them by these names.
-private func sendSignal(_ pid: pid_t, _ signal: Int32) {
-    _ = kill(pid, signal)
-}
-
 private func openTCPSocket() -> Int32 {
     #if canImport(Darwin)
     socket(AF_INET, SOCK_STREAM, 0)

@@ -103,7 +103,7 @@ struct CommandLineTests {
         #expect(after.header("x-cache") == "MISS")
 
         process.interrupt()  // SIGINT
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 0)

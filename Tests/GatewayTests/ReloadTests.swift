@@ -35,7 +35,7 @@ struct ReloadTests {
             try Self.rules(port: port, adminPort: adminPort, origin: origin.url, cacheAssets: false).write(to: file, atomically: true, encoding: .utf8)
             return ["serve", "--config", file.path, "--access-log", "off", "--threads", "1", "--admin-token", "tok"]
         }
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        defer { if process.isRunning { process.signal(SIGKILL) } }
 
         func xCache() async throws -> String? {
             try await TestConnection.with(port: port) { try await $0.request(.GET, "/assets/a.js") }.header("x-cache")
@@ -52,7 +52,7 @@ struct ReloadTests {
         }
 
         try Self.rules(port: port, adminPort: adminPort, origin: origin.url, cacheAssets: true).write(to: file, atomically: true, encoding: .utf8)
-        kill(process.processIdentifier, SIGHUP)
+        process.signal(SIGHUP)
         var reloaded = false
         for _ in 0..<100 where !reloaded {
             try await Task.sleep(for: .milliseconds(20))
@@ -62,7 +62,7 @@ struct ReloadTests {
 
         try Self.rules(port: port, adminPort: adminPort, origin: origin.url, cacheAssets: false, broken: true)
             .write(to: file, atomically: true, encoding: .utf8)
-        kill(process.processIdentifier, SIGHUP)
+        process.signal(SIGHUP)
         try await Task.sleep(for: .milliseconds(200))
         #expect(try await xCache() == "HIT", "an invalid file must leave the running rules in place")
 
@@ -75,7 +75,7 @@ struct ReloadTests {
 
         let statuses = try await traffic.value
         #expect(statuses.count == 200 && statuses.allSatisfy { $0 == 200 })
-        kill(process.processIdentifier, SIGTERM)
+        process.signal(SIGTERM)
         for _ in 0..<100 where process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         #expect(process.terminationStatus == 0)
     }

@@ -12,7 +12,7 @@ struct ClientIdentity: Sendable {
 
     /// `peerAddress` is `peerIP` parsed, once per connection by the caller (nil if it is not an address).
     static func resolve(peerIP: String, peerAddress: IPAddress?, headers: HTTPHeaders, trustedProxies: [CIDR]) -> ClientIdentity {
-        guard !trustedProxies.isEmpty, let peerAddress, trustedProxies.contains(where: { $0.contains(peerAddress) }) else {
+        guard !trustedProxies.isEmpty, let peerAddress, Self.isTrusted(peerAddress, trustedProxies) else {
             return ClientIdentity(clientIP: peerIP, peerIP: peerIP)
         }
         var chain: [String] = []
@@ -27,9 +27,13 @@ struct ClientIdentity: Sendable {
         for candidate in chain.reversed() {
             guard let address = IPAddress(candidate) else { break }
             client = address.description
-            if !trustedProxies.contains(where: { $0.contains(address) }) { break }
+            if !Self.isTrusted(address, trustedProxies) { break }
         }
         return ClientIdentity(clientIP: client, peerIP: peerIP)
+    }
+
+    private static func isTrusted(_ address: IPAddress, _ proxies: [CIDR]) -> Bool {
+        proxies.contains { $0.contains(address) }
     }
 
     /// `Forwarded: for=192.0.2.60;proto=http, for="[2001:db8::1]:4711"` (RFC 7239), in order.
